@@ -1,0 +1,142 @@
+import { createHash, randomBytes } from "node:crypto";
+import { mkdir, open, readdir, readFile, rename, unlink } from "node:fs/promises";
+import { join } from "node:path";
+
+export const TOKEN_FILE = "refresh-token.json";
+const FILE_VERSION = 1;
+
+export interface StoredRefreshToken {
+  readonly refreshToken: string;
+  /** sha256 of the configured token it descends from: a different configured token wins. */
+  readonly configuredSha256: string | undefined;
+  readonly savedAt: string;
+}
+
+export function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+export type LoadOutcome =
+  | { readonly kind: "found"; readonly token: StoredRefreshToken }
+  | { readonly kind: "missing" }
+  | { readonly kind: "unreadable"; readonly problem: string };
+
+/**
+ * Persists the rotated refresh token under STATE_DIR. A save writes a temporary file, fsyncs it,
+ * renames it over the old one and fsyncs the directory, so a crash at any point leaves either
+ * the old token or the new one on disk, never a torn file.
+ */
+export class RefreshTokenStore {
+  readonly #dir: string;
+  readonly #path: string;
+
+  constructor(dir: string) {
+    this.#dir = dir;
+    this.#path = join(dir, TOKEN_FILE);
+  }
+
+  get path(): string {
+    return this.#path;
+  }
+
+  async load(): Promise<LoadOutcome> {
+    let text: string;
+    try {
+      text = await readFile(this.#path, "utf8");
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "ENOENT") return { kind: "missing" };
+      return { kind: "unreadable", problem: `cannot read ${this.#path} (${code ?? "error"})` };
+    }
+    try {
+      const body = JSON.parse(text) as Record<string, unknown>;
+      if (
+        body.version === FILE_VERSION &&
+        typeof body.refreshToken === "string" &&
+        body.refreshToken !== "" &&
+        (body.configuredSha256 === undefined || typeof body.configuredSha256 === "string") &&
+        typeof body.savedAt === "string"
+      ) {
+        return {
+          kind: "found",
+          token: {
+            refreshToken: body.refreshToken,
+            configuredSha256: body.configuredSha256,
+            savedAt: body.savedAt,
+          },
+        };
+      }
+    } catch {
+      // fall through
+    }
+    return {
+      kind: "unreadable",
+      problem: `${this.#path} is not a refresh token file; ignoring it`,
+    };
+  }
+
+  async save(refreshToken: string, configuredSha256: string | undefined): Promise<void> {
+    await mkdir(this.#dir, { recursive: true, mode: 0o700 });
+    const body = `${JSON.stringify({
+      version: FILE_VERSION,
+      refreshToken,
+      configuredSha256,
+      savedAt: new Date().toISOString(),
+    })}\n`;
+    const temp = join(
+      this.#dir,
+      `.${TOKEN_FILE}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`,
+    );
+    const file = await open(temp, "wx", 0o600);
+    try {
+      await file.writeFile(body, "utf8");
+      await file.sync();
+    } catch (error) {
+      await file.close();
+      await unlink(temp).catch(() => undefined);
+      throw error;
+    }
+    await file.close();
+    try {
+      await rename(temp, this.#path);
+    } catch (error) {
+      await unlink(temp).catch(() => undefined);
+      throw error;
+    }
+    const dir = await open(this.#dir, "r");
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
+    }
+  }
+
+  /** Removes temporary files a crash left behind; the token file itself is never touched. */
+  async removeLeftovers(): Promise<void> {
+    let names: string[];
+    try {
+      names = await readdir(this.#dir);
+    } catch {
+      return;
+    }
+    const prefix = `.${TOKEN_FILE}.`;
+    await Promise.all(
+      names
+        .filter((name) => name.startsWith(prefix) && name.endsWith(".tmp"))
+        .map((name) => unlink(join(this.#dir, name)).catch(() => undefined)),
+    );
+  }
+}
+
+/** Which refresh token to start with: the persisted one, unless the operator configured a new one. */
+export function chooseRefreshToken(
+  configured: string | undefined,
+  stored: StoredRefreshToken | undefined,
+): { token: string; source: "configured" | "persisted" } | undefined {
+  if (stored !== undefined) {
+    if (configured === undefined || stored.configuredSha256 === sha256(configured)) {
+      return { token: stored.refreshToken, source: "persisted" };
+    }
+  }
+  return configured === undefined ? undefined : { token: configured, source: "configured" };
+}

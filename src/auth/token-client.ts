@@ -1,0 +1,160 @@
+import ky, { TimeoutError } from "ky";
+import { AbortedError } from "../errors/exporter-error.js";
+import { backoffDelay, sleep } from "../net/backoff.js";
+import { readBodyText } from "../net/read-body.js";
+import { AuthError } from "./errors.js";
+
+/** The resource (audience) of Partner Center's API in the v1 token endpoint. */
+export const PARTNER_CENTER_RESOURCE = "https://api.partnercenter.microsoft.com";
+const MAX_TOKEN_BODY_BYTES = 1024 * 1024;
+
+export interface TokenGrant {
+  readonly accessToken: string;
+  /** Absolute expiry, milliseconds since the epoch. */
+  readonly expiresAt: number;
+  /** Entra ID rotates refresh tokens: a new one with each grant (absent if it did not). */
+  readonly refreshToken: string | undefined;
+}
+
+export interface TokenClientOptions {
+  readonly authorityHost: string;
+  readonly tenantId: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly resource?: string;
+  readonly requestTimeoutMs: number;
+  readonly maxRetries: number;
+  readonly retryBackoffMs: number;
+  readonly userAgent: string;
+  readonly now?: () => number;
+}
+
+/** Redeems refresh tokens at `{authority}/{tenant}/oauth2/token` (the Secure Application Model). */
+export class TokenClient {
+  readonly #options: TokenClientOptions;
+  readonly #url: string;
+
+  constructor(options: TokenClientOptions) {
+    this.#options = options;
+    this.#url = `${options.authorityHost}/${encodeURIComponent(options.tenantId)}/oauth2/token`;
+  }
+
+  async redeemRefreshToken(refreshToken: string, signal?: AbortSignal): Promise<TokenGrant> {
+    const form = new URLSearchParams({
+      grant_type: "refresh_token",
+      client_id: this.#options.clientId,
+      client_secret: this.#options.clientSecret,
+      refresh_token: refreshToken,
+      resource: this.#options.resource ?? PARTNER_CENTER_RESOURCE,
+      scope: "openid",
+    });
+    for (let attempt = 0; ; attempt++) {
+      let failure: AuthError;
+      try {
+        const response = await ky.post(this.#url, {
+          body: form,
+          timeout: this.#options.requestTimeoutMs,
+          retry: 0,
+          throwHttpErrors: false,
+          headers: { Accept: "application/json", "User-Agent": this.#options.userAgent },
+          ...(signal ? { signal } : {}),
+        });
+        const text = await readBodyText(response, MAX_TOKEN_BODY_BYTES);
+        if (response.ok) return this.#parseGrant(text);
+        failure = parseTokenError(response.status, text);
+        if (failure.needsOperator || response.status < 500) throw failure;
+      } catch (error) {
+        if (signal?.aborted) throw new AbortedError("token refresh cancelled");
+        if (error instanceof AuthError) {
+          if (error.needsOperator || (error.status !== undefined && error.status < 500))
+            throw error;
+          failure = error;
+        } else if (error instanceof TimeoutError) {
+          failure = new AuthError(
+            `token endpoint did not answer within ${this.#options.requestTimeoutMs}ms`,
+            undefined,
+            undefined,
+            undefined,
+          );
+        } else {
+          const cause = error instanceof Error ? error.message : String(error);
+          failure = new AuthError(
+            `token endpoint unreachable: ${cause}`,
+            undefined,
+            undefined,
+            undefined,
+          );
+        }
+      }
+      if (attempt >= this.#options.maxRetries) throw failure;
+      try {
+        await sleep(backoffDelay(attempt, this.#options.retryBackoffMs), signal);
+      } catch {
+        throw failure;
+      }
+    }
+  }
+
+  #parseGrant(text: string): TokenGrant {
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw new AuthError(
+        "token endpoint answered 200 with a body that is not JSON",
+        undefined,
+        undefined,
+        200,
+      );
+    }
+    const record = (typeof body === "object" && body !== null ? body : {}) as Record<
+      string,
+      unknown
+    >;
+    const accessToken = record.access_token;
+    // Entra ID's v1 endpoint sends expires_in as a string ("3600").
+    const expiresIn = Number(record.expires_in);
+    if (typeof accessToken !== "string" || accessToken === "" || !Number.isFinite(expiresIn)) {
+      throw new AuthError(
+        "token endpoint answered 200 without access_token or expires_in",
+        undefined,
+        undefined,
+        200,
+      );
+    }
+    const refreshToken =
+      typeof record.refresh_token === "string" && record.refresh_token !== ""
+        ? record.refresh_token
+        : undefined;
+    const now = (this.#options.now ?? Date.now)();
+    return { accessToken, expiresAt: now + expiresIn * 1000, refreshToken };
+  }
+}
+
+/** Turns an OAuth error body (`error`, `error_description`, `error_codes`) into an AuthError. */
+export function parseTokenError(status: number, text: string): AuthError {
+  let record: Record<string, unknown> = {};
+  try {
+    const body: unknown = JSON.parse(text);
+    if (typeof body === "object" && body !== null) record = body as Record<string, unknown>;
+  } catch {
+    // Not JSON (a proxy's page): the status alone must do.
+  }
+  const oauthError = typeof record.error === "string" ? record.error : undefined;
+  const description = typeof record.error_description === "string" ? record.error_description : "";
+  const codes = Array.isArray(record.error_codes) ? record.error_codes : [];
+  const fromCodes = typeof codes[0] === "number" ? codes[0] : undefined;
+  const fromText = /AADSTS(\d+)/.exec(description)?.[1];
+  const aadsts = fromCodes ?? (fromText !== undefined ? Number(fromText) : undefined);
+  // The first line of the description says what happened; the rest is trace and correlation ids.
+  const summary = description
+    .split(/\r?\n/)[0]
+    ?.replace(/^AADSTS\d+:\s*/, "")
+    .slice(0, 300);
+  return new AuthError(
+    `token endpoint refused the refresh token grant with ${status} ${oauthError ?? "(no error code)"}${summary ? `: ${summary}` : ""}`,
+    oauthError,
+    aadsts,
+    status,
+  );
+}

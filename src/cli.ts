@@ -1,0 +1,80 @@
+#!/usr/bin/env node
+import { readFileSync } from "node:fs";
+import { renderHelp } from "./config/help.js";
+import { loadConfig } from "./config/load-config.js";
+import { createLogger } from "./log/logger.js";
+import { SecretScrubber } from "./log/secret-scrubber.js";
+import { StartupError, startExporter } from "./main.js";
+import { VERSION } from "./version.js";
+
+const EXIT_CONFIG = 2;
+const FORCE_EXIT_MS = 10_000;
+
+async function main(): Promise<void> {
+  const result = loadConfig({
+    argv: process.argv.slice(2),
+    env: process.env,
+    readFile: (path) => readFileSync(path, "utf8"),
+  });
+  if (result.kind === "help") {
+    process.stdout.write(renderHelp(VERSION));
+    return;
+  }
+  if (result.kind === "version") {
+    process.stdout.write(`partner-center-exporter ${VERSION}\n`);
+    return;
+  }
+  if (result.kind === "invalid") {
+    for (const problem of result.problems)
+      process.stderr.write(`configuration error: ${problem}\n`);
+    process.exitCode = EXIT_CONFIG;
+    return;
+  }
+  const { config, warnings } = result;
+  const scrubber = new SecretScrubber();
+  const logger = createLogger({ level: config.logLevel, format: config.logFormat, scrubber });
+  for (const warning of warnings) logger.warn(warning);
+
+  let exporter: Awaited<ReturnType<typeof startExporter>>;
+  try {
+    exporter = await startExporter(config, logger, scrubber);
+  } catch (error) {
+    if (error instanceof StartupError) {
+      process.stderr.write(`configuration error: ${scrubber.scrub(error.message)}\n`);
+      process.exitCode = EXIT_CONFIG;
+      return;
+    }
+    throw error;
+  }
+
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    const force = setTimeout(() => {
+      logger.error("shutdown took too long; exiting");
+      process.exit(1);
+    }, FORCE_EXIT_MS);
+    force.unref();
+    exporter.stop().then(
+      () => {
+        logger.info("stopped");
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error({ err: String(error) }, "error while stopping");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", shutdown);
+  process.on("SIGINT", shutdown);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `partner-center-exporter: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
+  process.exit(1);
+});

@@ -1,0 +1,231 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { TokenObserver } from "../auth/access-token-provider.js";
+import type { RefreshResult } from "../auth/errors.js";
+import type { Collector } from "../collectors/collector.js";
+import { FAILURE_REASONS } from "../errors/exporter-error.js";
+import type { ApiObserver } from "../partner-center/client.js";
+import type { PollOutcome, PollSink } from "../poller/poller.js";
+
+const REFRESH_RESULTS: readonly RefreshResult[] = [
+  "success",
+  "invalid_grant",
+  "invalid_client",
+  "interaction_required",
+  "rejected",
+  "error",
+];
+
+const MISNAMED_DEFAULT_METRICS = [
+  "nodejs_active_handles_total",
+  "nodejs_active_requests_total",
+  "nodejs_active_resources_total",
+];
+
+export interface PollStatus {
+  readonly lastPollAt: number | undefined;
+  readonly lastPollOk: boolean | undefined;
+  readonly lastSuccessAt: number | undefined;
+  readonly failures: readonly { collector: string; reason: string }[];
+}
+
+export interface ExporterMetricsOptions {
+  readonly collectors: readonly Collector[];
+  readonly version: string;
+  /** Process and Node.js runtime metrics; off in unit tests that compare whole expositions. */
+  readonly processMetrics?: boolean;
+}
+
+/**
+ * Owns the registry: the collectors' gauges and the exporter's own health metrics. The only
+ * writer of metric values; a poll's series are swapped in synchronously, so a scrape never sees
+ * half a poll.
+ */
+export class ExporterMetrics implements PollSink {
+  readonly registry = new Registry();
+  readonly #families = new Map<string, Gauge>();
+  readonly #up: Gauge;
+  readonly #lastSuccess: Gauge;
+  readonly #pollDuration: Histogram;
+  readonly #pollErrors: Counter;
+  readonly #collectorSuccess: Gauge;
+  readonly #collectorLastSuccess: Gauge;
+  readonly #collectorDuration: Gauge;
+  readonly #itemsReceived: Counter;
+  readonly #itemsSkipped: Counter;
+  readonly #apiRequests: Counter;
+  readonly #tokenRefreshes: Counter;
+  readonly #tokenPersisted: Gauge;
+  #status: PollStatus = {
+    lastPollAt: undefined,
+    lastPollOk: undefined,
+    lastSuccessAt: undefined,
+    failures: [],
+  };
+
+  constructor(options: ExporterMetricsOptions) {
+    const registers = [this.registry];
+    for (const collector of options.collectors) {
+      for (const family of collector.families) {
+        this.#families.set(
+          family.name,
+          new Gauge({
+            name: family.name,
+            help: family.help,
+            labelNames: family.labelNames,
+            registers,
+          }),
+        );
+      }
+    }
+    this.#up = new Gauge({
+      name: "partner_center_up",
+      help: "1 if the most recent poll of Partner Center succeeded (every enabled collector), else 0.",
+      registers,
+    });
+    this.#lastSuccess = new Gauge({
+      name: "partner_center_last_success_timestamp_seconds",
+      help: "When the last successful poll finished, in Unix seconds (0: none yet).",
+      registers,
+    });
+    this.#pollDuration = new Histogram({
+      name: "partner_center_poll_duration_seconds",
+      help: "Duration of polls of Partner Center, retries included.",
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
+      registers,
+    });
+    this.#pollErrors = new Counter({
+      name: "partner_center_poll_errors_total",
+      help: "Failed collector polls, by collector and reason.",
+      labelNames: ["collector", "reason"],
+      registers,
+    });
+    this.#collectorSuccess = new Gauge({
+      name: "partner_center_collector_success",
+      help: "1 if the collector's last poll succeeded, else 0.",
+      labelNames: ["collector"],
+      registers,
+    });
+    this.#collectorLastSuccess = new Gauge({
+      name: "partner_center_collector_last_success_timestamp_seconds",
+      help: "When the collector's last successful poll finished, in Unix seconds (0: none yet).",
+      labelNames: ["collector"],
+      registers,
+    });
+    this.#collectorDuration = new Gauge({
+      name: "partner_center_collector_duration_seconds",
+      help: "Duration of the collector's last poll.",
+      labelNames: ["collector"],
+      registers,
+    });
+    this.#itemsReceived = new Counter({
+      name: "partner_center_items_received_total",
+      help: "Items received from Partner Center in successful polls.",
+      labelNames: ["collector"],
+      registers,
+    });
+    this.#itemsSkipped = new Counter({
+      name: "partner_center_items_skipped_total",
+      help: "Items received but not exported (unusable or duplicate), by reason.",
+      labelNames: ["collector", "reason"],
+      registers,
+    });
+    this.#apiRequests = new Counter({
+      name: "partner_center_api_requests_total",
+      help: "HTTP requests to the Partner Center API, by endpoint and status code (timeout or network when no answer came).",
+      labelNames: ["endpoint", "code"],
+      registers,
+    });
+    this.#tokenRefreshes = new Counter({
+      name: "partner_center_token_refreshes_total",
+      help: "Access token refreshes (refresh token grants), by result.",
+      labelNames: ["result"],
+      registers,
+    });
+    this.#tokenPersisted = new Gauge({
+      name: "partner_center_refresh_token_persisted",
+      help: "1 if the refresh token in use is saved under STATE_DIR, 0 if it lives only in memory.",
+      registers,
+    });
+    new Gauge({
+      name: "partner_center_exporter_build_info",
+      help: "Build information of the exporter; the value is always 1.",
+      labelNames: ["version", "nodejs_version"],
+      registers,
+    }).set({ version: options.version, nodejs_version: process.versions.node }, 1);
+
+    // Zero-initialise the label sets alerts and rate() rely on, so they exist before the first event.
+    this.#up.set(0);
+    this.#lastSuccess.set(0);
+    this.#tokenPersisted.set(1);
+    for (const collector of options.collectors) {
+      const labels = { collector: collector.name };
+      this.#collectorSuccess.set(labels, 0);
+      this.#collectorLastSuccess.set(labels, 0);
+      this.#itemsReceived.inc(labels, 0);
+      for (const reason of FAILURE_REASONS) this.#pollErrors.inc({ ...labels, reason }, 0);
+    }
+    for (const result of REFRESH_RESULTS) this.#tokenRefreshes.inc({ result }, 0);
+    if (options.processMetrics ?? true) {
+      collectDefaultMetrics({ register: this.registry });
+      // prom-client names these gauges *_total, which promtool rejects; the per-type gauges stay.
+      for (const name of MISNAMED_DEFAULT_METRICS) this.registry.removeSingleMetric(name);
+    }
+  }
+
+  get status(): PollStatus {
+    return this.#status;
+  }
+
+  /** Ready once a poll has fully succeeded. */
+  get ready(): boolean {
+    return this.#status.lastSuccessAt !== undefined;
+  }
+
+  onPollComplete(outcome: PollOutcome): void {
+    const finished = outcome.finishedAt / 1000;
+    const failures: { collector: string; reason: string }[] = [];
+    for (const result of outcome.results) {
+      const labels = { collector: result.collector.name };
+      this.#collectorDuration.set(labels, result.durationMs / 1000);
+      if (result.ok) {
+        const { collection } = result;
+        for (const family of result.collector.families) {
+          const gauge = this.#families.get(family.name);
+          if (gauge === undefined) continue;
+          gauge.reset();
+          for (const sample of collection.series.get(family.name) ?? []) {
+            gauge.set(sample.labels, sample.value);
+          }
+        }
+        this.#collectorSuccess.set(labels, 1);
+        this.#collectorLastSuccess.set(labels, finished);
+        this.#itemsReceived.inc(labels, collection.received);
+        for (const skip of collection.skipped) {
+          this.#itemsSkipped.inc({ ...labels, reason: skip.reason });
+        }
+      } else {
+        this.#collectorSuccess.set(labels, 0);
+        if (result.reason !== "aborted") this.#pollErrors.inc({ ...labels, reason: result.reason });
+        failures.push({ collector: result.collector.name, reason: result.reason });
+      }
+    }
+    this.#pollDuration.observe((outcome.finishedAt - outcome.startedAt) / 1000);
+    this.#up.set(outcome.ok ? 1 : 0);
+    if (outcome.ok) this.#lastSuccess.set(finished);
+    this.#status = {
+      lastPollAt: outcome.finishedAt,
+      lastPollOk: outcome.ok,
+      lastSuccessAt: outcome.ok ? outcome.finishedAt : this.#status.lastSuccessAt,
+      failures,
+    };
+  }
+
+  readonly apiObserver: ApiObserver = {
+    onRequest: (endpoint, code) => this.#apiRequests.inc({ endpoint, code }),
+  };
+
+  readonly tokenObserver: TokenObserver = {
+    onRefresh: (result) => this.#tokenRefreshes.inc({ result }),
+    onPersisted: (persisted) => this.#tokenPersisted.set(persisted ? 1 : 0),
+  };
+}

@@ -1,0 +1,31 @@
+/** Thrown when a response body is larger than the exporter will hold in memory. */
+export class BodyTooLargeError extends Error {
+  constructor(readonly limitBytes: number) {
+    super(`response body exceeds ${limitBytes} bytes`);
+    this.name = "BodyTooLargeError";
+  }
+}
+
+/** Reads a response body as UTF-8 text, stopping (and cancelling the stream) past limitBytes. */
+export async function readBodyText(response: Response, limitBytes: number): Promise<string> {
+  const declared = Number(response.headers.get("content-length"));
+  if (Number.isFinite(declared) && declared > limitBytes) {
+    await response.body?.cancel();
+    throw new BodyTooLargeError(limitBytes);
+  }
+  if (response.body === null) return "";
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > limitBytes) {
+      await reader.cancel();
+      throw new BodyTooLargeError(limitBytes);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks, total).toString("utf8");
+}

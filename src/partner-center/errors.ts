@@ -1,0 +1,110 @@
+import { ExporterError } from "../errors/exporter-error.js";
+
+export interface RequestInfo {
+  readonly method: string;
+  /** Path and query only: never a token. */
+  readonly path: string;
+  readonly requestId: string;
+  readonly correlationId: string;
+}
+
+/** Partner Center's error body: `{code, description, data, source}`, or the 429 shape `{statusCode, message}`. */
+export interface ApiFault {
+  readonly code: string | undefined;
+  readonly description: string | undefined;
+  readonly source: string | undefined;
+}
+
+export class ApiHttpError extends ExporterError {
+  readonly reason: "throttled" | "http_error";
+  constructor(
+    readonly status: number,
+    readonly fault: ApiFault,
+    readonly request: RequestInfo,
+    readonly retryAfterMs: number | undefined,
+  ) {
+    const detail = [fault.code && `code ${fault.code}`, fault.description]
+      .filter(Boolean)
+      .join(": ");
+    super(
+      `Partner Center answered ${status} to ${request.method} ${request.path}${detail ? ` (${detail})` : ""}`,
+    );
+    this.name = "ApiHttpError";
+    this.reason = status === 429 ? "throttled" : "http_error";
+  }
+}
+
+export class ApiTimeoutError extends ExporterError {
+  readonly reason = "timeout";
+  constructor(
+    readonly request: RequestInfo,
+    timeoutMs: number,
+  ) {
+    super(`no answer to ${request.method} ${request.path} within ${timeoutMs}ms`);
+    this.name = "ApiTimeoutError";
+  }
+}
+
+export class ApiNetworkError extends ExporterError {
+  readonly reason = "network";
+  constructor(
+    readonly request: RequestInfo | undefined,
+    cause: unknown,
+  ) {
+    super(
+      `network error${request ? ` on ${request.method} ${request.path}` : ""}: ${describeCause(cause)}`,
+    );
+    this.name = "ApiNetworkError";
+  }
+}
+
+/** The body was not what the API documents; `detail` says where and why. */
+export class InvalidResponseError extends ExporterError {
+  readonly reason = "invalid_response";
+  constructor(
+    readonly detail: string,
+    readonly request?: RequestInfo,
+  ) {
+    super(
+      `unexpected response${request ? ` to ${request.method} ${request.path}` : ""}: ${detail}`,
+    );
+    this.name = "InvalidResponseError";
+  }
+}
+
+/** Node's fetch hides the real cause (ECONNREFUSED, ECONNRESET) one level down. */
+export function describeCause(cause: unknown): string {
+  if (cause instanceof Error) {
+    const inner = (cause as Error & { cause?: unknown }).cause;
+    const code = (inner as NodeJS.ErrnoException | undefined)?.code;
+    if (code) return `${cause.message} (${code})`;
+    if (inner instanceof Error) return `${cause.message}: ${inner.message}`;
+    return cause.message;
+  }
+  return String(cause);
+}
+
+/** Parses both documented error-body shapes; anything else yields an empty fault. */
+export function parseApiFault(text: string): ApiFault {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return { code: undefined, description: text.slice(0, 200) || undefined, source: undefined };
+  }
+  if (typeof body !== "object" || body === null) {
+    return { code: undefined, description: undefined, source: undefined };
+  }
+  const record = body as Record<string, unknown>;
+  const str = (value: unknown): string | undefined =>
+    typeof value === "string"
+      ? value.slice(0, 1024)
+      : typeof value === "number"
+        ? String(value)
+        : undefined;
+  return {
+    code: str(record.code) ?? str(record.statusCode),
+    description: str(record.description) ?? str(record.message),
+    source: str(record.source),
+  };
+}

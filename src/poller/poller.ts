@@ -1,0 +1,181 @@
+import { randomUUID } from "node:crypto";
+import type { Logger } from "pino";
+import type { CollectContext, Collection, Collector } from "../collectors/collector.js";
+import {
+  AbortedError,
+  DeadlineError,
+  ExporterError,
+  type FailureReason,
+} from "../errors/exporter-error.js";
+
+export type CollectorOutcome =
+  | {
+      readonly collector: Collector;
+      readonly ok: true;
+      readonly collection: Collection;
+      readonly durationMs: number;
+    }
+  | {
+      readonly collector: Collector;
+      readonly ok: false;
+      readonly reason: FailureReason;
+      readonly error: string;
+      readonly durationMs: number;
+    };
+
+export interface PollOutcome {
+  readonly correlationId: string;
+  readonly ok: boolean;
+  readonly startedAt: number;
+  readonly finishedAt: number;
+  readonly results: readonly CollectorOutcome[];
+}
+
+/** Receives every finished poll (the metrics layer, wired in main). */
+export interface PollSink {
+  onPollComplete(outcome: PollOutcome): void;
+}
+
+export interface PollerOptions {
+  readonly collectors: readonly Collector[];
+  readonly client: CollectContext["client"];
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+  readonly sink: PollSink;
+  readonly logger: Logger;
+  readonly now?: () => number;
+}
+
+const MAX_SKIP_EXAMPLES = 3;
+
+/** Polls on an interval, one poll at a time, each poll under an overall deadline. */
+export class Poller {
+  readonly #options: PollerOptions;
+  readonly #now: () => number;
+  readonly #stop = new AbortController();
+  #timer: NodeJS.Timeout | undefined;
+  #inflight: Promise<PollOutcome> | undefined;
+
+  constructor(options: PollerOptions) {
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** First poll now, then one every interval (measured start to start; a slow poll never stacks). */
+  start(): void {
+    const loop = async (): Promise<void> => {
+      if (this.#stop.signal.aborted) return;
+      const started = this.#now();
+      await this.pollOnce();
+      if (this.#stop.signal.aborted) return;
+      const wait = Math.max(0, started + this.#options.intervalMs - this.#now());
+      this.#timer = setTimeout(() => void loop(), wait);
+    };
+    void loop();
+  }
+
+  /** Stops the schedule and cancels a poll in flight; resolves when it has wound down. */
+  async stop(): Promise<void> {
+    clearTimeout(this.#timer);
+    this.#stop.abort(new AbortedError("shutting down"));
+    await this.#inflight?.catch(() => undefined);
+  }
+
+  /** Runs a poll, or joins the one already running. */
+  pollOnce(): Promise<PollOutcome> {
+    this.#inflight ??= this.#poll().finally(() => {
+      this.#inflight = undefined;
+    });
+    return this.#inflight;
+  }
+
+  async #poll(): Promise<PollOutcome> {
+    const { collectors, client, timeoutMs, sink } = this.#options;
+    const correlationId = randomUUID();
+    const logger = this.#options.logger.child({ correlationId });
+    const startedAt = this.#now();
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(new DeadlineError(timeoutMs)), timeoutMs);
+    const signal = AbortSignal.any([this.#stop.signal, deadline.signal]);
+    const context: CollectContext = { client, correlationId, signal };
+    const results = await Promise.all(
+      collectors.map((collector) => this.#collect(collector, context)),
+    );
+    clearTimeout(timer);
+    const outcome: PollOutcome = {
+      correlationId,
+      ok: results.every((r) => r.ok),
+      startedAt,
+      finishedAt: this.#now(),
+      results,
+    };
+    if (!this.#stop.signal.aborted) {
+      sink.onPollComplete(outcome);
+      logOutcome(logger, outcome);
+    }
+    return outcome;
+  }
+
+  async #collect(collector: Collector, context: CollectContext): Promise<CollectorOutcome> {
+    const started = this.#now();
+    try {
+      const collection = await collector.collect(context);
+      // A body can arrive after the deadline fired; late data would break "one poll, one deadline".
+      if (context.signal.aborted) throw context.signal.reason;
+      return { collector, ok: true, collection, durationMs: this.#now() - started };
+    } catch (error) {
+      const failure =
+        error instanceof ExporterError
+          ? error
+          : new AbortedError(error instanceof Error ? error.message : String(error));
+      return {
+        collector,
+        ok: false,
+        reason: error instanceof ExporterError ? failure.reason : "invalid_response",
+        error: failure.message,
+        durationMs: this.#now() - started,
+      };
+    }
+  }
+}
+
+function logOutcome(logger: Logger, outcome: PollOutcome): void {
+  const summary: Record<string, unknown> = {};
+  for (const result of outcome.results) {
+    const name = result.collector.name;
+    if (result.ok) {
+      const { collection } = result;
+      const series = [...collection.series.values()].reduce((n, s) => n + s.length, 0);
+      summary[name] = {
+        ok: true,
+        received: collection.received,
+        skipped: collection.skipped.length,
+        series,
+        durationMs: result.durationMs,
+      };
+      if (collection.skipped.length > 0) {
+        const byReason: Record<string, number> = {};
+        for (const skip of collection.skipped)
+          byReason[skip.reason] = (byReason[skip.reason] ?? 0) + 1;
+        logger.warn(
+          {
+            collector: name,
+            skipped: byReason,
+            examples: collection.skipped.slice(0, MAX_SKIP_EXAMPLES).map((s) => s.detail),
+          },
+          "skipped unusable items",
+        );
+      }
+    } else {
+      summary[name] = { ok: false, reason: result.reason, durationMs: result.durationMs };
+      logger.warn(
+        { collector: name, reason: result.reason, error: result.error },
+        "collector failed; keeping its last good series",
+      );
+    }
+  }
+  logger.info(
+    { ok: outcome.ok, durationMs: outcome.finishedAt - outcome.startedAt, collectors: summary },
+    outcome.ok ? "poll succeeded" : "poll failed",
+  );
+}

@@ -1,0 +1,43 @@
+/** A planned misbehaviour of the simulator, for tests and demos of failure handling. */
+export interface Fault {
+  /** Which endpoint it hits: the API (`usage`), the token endpoint, or either. */
+  readonly target: "usage" | "token" | "any";
+  /** Answer with this status and the API's error body for it (or `body`). */
+  readonly status?: number;
+  /** Retry-After header value, as sent. */
+  readonly retryAfter?: string;
+  /** Raw body to send instead (malformed JSON, a wrong shape, an OAuth error...). */
+  readonly body?: string;
+  /** Wait this long before answering. */
+  readonly delayMs?: number;
+  /** Never answer (the client must time out). */
+  readonly hang?: boolean;
+  /** How many matching requests it applies to; default 1, Infinity for "until cleared". */
+  readonly times?: number;
+}
+
+/** Faults applied in order, each to its next `times` matching requests. */
+export class FaultQueue {
+  #queue: { fault: Fault; left: number }[] = [];
+
+  push(...faults: Fault[]): void {
+    for (const fault of faults) this.#queue.push({ fault, left: fault.times ?? 1 });
+  }
+
+  clear(): void {
+    this.#queue = [];
+  }
+
+  get pending(): number {
+    return this.#queue.length;
+  }
+
+  /** The fault for this request, if any, consuming one use of it. */
+  take(target: "usage" | "token"): Fault | undefined {
+    const entry = this.#queue.find((e) => e.fault.target === target || e.fault.target === "any");
+    if (entry === undefined) return undefined;
+    entry.left--;
+    if (entry.left <= 0) this.#queue.splice(this.#queue.indexOf(entry), 1);
+    return entry.fault;
+  }
+}
