@@ -143,6 +143,8 @@ export function loadConfig(sources: ConfigSources): LoadResult {
   if (version) return { kind: "version" };
 
   const raw = new Map<SettingEnv, string>();
+  // Settings whose source already failed: one line per problem, no "required" on top.
+  const failed = new Set<SettingEnv>();
   for (const spec of SETTINGS) {
     const env = spec.env as SettingEnv;
     const flag = flags.get(env);
@@ -162,6 +164,7 @@ export function loadConfig(sources: ConfigSources): LoadResult {
       const fileEnv = spec.kind === "secret" ? sources.env[`${spec.env}_FILE`] : undefined;
       if (direct !== undefined && direct !== "" && fileEnv !== undefined && fileEnv !== "") {
         problems.push(`${label}: set either ${spec.env} or ${spec.env}_FILE, not both`);
+        failed.add(env);
         continue;
       }
       if (fileEnv !== undefined && fileEnv !== "") {
@@ -176,11 +179,14 @@ export function loadConfig(sources: ConfigSources): LoadResult {
       try {
         // A trailing newline is how editors and `echo` end files; a secret never ends in one.
         const content = sources.readFile(filePath).replace(/\r?\n$/, "");
-        if (content === "") problems.push(`${fileLabel}: ${filePath} is empty`);
-        else raw.set(env, content);
+        if (content === "") {
+          problems.push(`${fileLabel}: ${filePath} is empty`);
+          failed.add(env);
+        } else raw.set(env, content);
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code ?? "read error";
         problems.push(`${fileLabel}: cannot read ${filePath} (${code})`);
+        failed.add(env);
       }
     }
   }
@@ -255,7 +261,7 @@ export function loadConfig(sources: ConfigSources): LoadResult {
   const demo = bool("DEMO");
   const required = (env: SettingEnv): string => {
     const value = raw.get(env);
-    if (value === undefined && !demo) {
+    if (value === undefined && !demo && !failed.has(env)) {
       const spec = specOf(env);
       const fileHint = spec.kind === "secret" ? ` or ${spec.env}_FILE` : "";
       problems.push(

@@ -23,8 +23,9 @@ export interface RecordedRequest {
   readonly path: string;
   readonly headers: Readonly<Record<string, string>>;
   /** Whether a valid access token came with it (the token itself is never recorded). */
-  readonly authorized: boolean;
-  readonly status: number;
+  authorized: boolean;
+  /** The status answered; 0 while unanswered (or never, for a hang). */
+  status: number;
 }
 
 const MAX_RECORDED = 1000;
@@ -176,33 +177,20 @@ export class PartnerCenterSimulator {
     this.issuedRefreshTokens.push(token);
   }
 
-  #record(req: Request, status: number, authorized: boolean): void {
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (name === "authorization" || typeof value !== "string") continue;
-      headers[name] = value;
-    }
-    this.requests.push({ method: req.method, path: req.originalUrl, headers, authorized, status });
-    if (this.requests.length > MAX_RECORDED) this.requests.shift();
-  }
-
   /** Applies a fault: true if it answered (or will never answer) the request. */
   async #applyFault(
     fault: Fault | undefined,
-    req: Request,
     res: Response,
     errorBody: (status: number) => string,
   ): Promise<boolean> {
     if (fault === undefined) return false;
     if (fault.hang) {
-      this.#record(req, 0, false);
       return true;
     }
     if (fault.delayMs !== undefined) await new Promise((r) => setTimeout(r, fault.delayMs));
     if (fault.status === undefined && fault.body === undefined) return false;
     const status = fault.status ?? 200;
     if (fault.retryAfter !== undefined) res.set("Retry-After", fault.retryAfter);
-    this.#record(req, status, false);
     res
       .status(status)
       .type("application/json; charset=utf-8")
@@ -213,20 +201,40 @@ export class PartnerCenterSimulator {
   #app(): express.Express {
     const app = express();
     app.disable("x-powered-by");
+    app.use((req: Request, res: Response, next: () => void) => {
+      // Recorded on arrival, so a request still waiting on a delay fault is already visible.
+      const headers: Record<string, string> = {};
+      for (const [name, value] of Object.entries(req.headers)) {
+        if (name !== "authorization" && typeof value === "string") headers[name] = value;
+      }
+      const record: RecordedRequest = {
+        method: req.method,
+        path: req.originalUrl,
+        headers,
+        authorized: false,
+        status: 0,
+      };
+      this.requests.push(record);
+      if (this.requests.length > MAX_RECORDED) this.requests.shift();
+      res.locals.record = record;
+      res.on("finish", () => {
+        record.status = res.statusCode;
+      });
+      next();
+    });
     app.use(express.urlencoded({ extended: false, limit: "64kb" }));
     app.use(express.json({ limit: "64mb" }));
 
     const token = async (req: Request, res: Response): Promise<void> => {
       const fault = this.faults.take("token");
       if (
-        await this.#applyFault(fault, req, res, () =>
+        await this.#applyFault(fault, res, () =>
           aadErrorBody("temporarily_unavailable", 90033, "A transient error has occurred."),
         )
       )
         return;
       const body = (req.body ?? {}) as Record<string, string | undefined>;
       const refuse = (status: number, error: string, aadsts: number, message: string): void => {
-        this.#record(req, status, false);
         res
           .status(status)
           .type("application/json; charset=utf-8")
@@ -287,7 +295,6 @@ export class PartnerCenterSimulator {
         randomBytes(32).toString("base64url"),
       ].join(".");
       this.#accessTokens.set(accessToken, now + lifetime * 1000);
-      this.#record(req, 200, false);
       res.type("application/json; charset=utf-8").send({
         token_type: "Bearer",
         scope: "user_impersonation",
@@ -313,8 +320,8 @@ export class PartnerCenterSimulator {
         "MS-ServerId": "101112012",
       });
       const authorized = this.#authorized(req);
+      (res.locals.record as RecordedRequest).authorized = authorized;
       if (!authorized) {
-        this.#record(req, 401, false);
         res
           .status(401)
           .set("WWW-Authenticate", `OAuth realm=urn:cpsvc:cpid:${this.#partnerId}`)
@@ -324,7 +331,7 @@ export class PartnerCenterSimulator {
       }
       const fault = this.faults.take("usage");
       if (
-        await this.#applyFault(fault, req, res, (status) =>
+        await this.#applyFault(fault, res, (status) =>
           apiErrorBody(
             status,
             fault?.retryAfter !== undefined ? Number(fault.retryAfter) : undefined,
@@ -333,7 +340,6 @@ export class PartnerCenterSimulator {
       ) {
         return;
       }
-      this.#record(req, 200, true);
       if (this.#usageBody !== undefined) {
         res.type("application/json; charset=utf-8").send(this.#usageBody);
         return;
@@ -360,8 +366,7 @@ export class PartnerCenterSimulator {
       this.setUsageItems(Array.isArray(req.body) ? (req.body as unknown[]) : undefined);
       res.status(204).end();
     });
-    app.use((req: Request, res: Response) => {
-      this.#record(req, 404, false);
+    app.use((_req: Request, res: Response) => {
       res.status(404).type("application/json; charset=utf-8").send(apiErrorBody(404));
     });
     return app;

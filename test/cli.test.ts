@@ -1,0 +1,74 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { afterEach, describe, expect, it } from "vitest";
+import { SETTINGS } from "../src/config/settings.js";
+import { CLI, type Spawned, spawnCli } from "./helpers/process.js";
+
+const run = promisify(execFile);
+let running: Spawned | undefined;
+afterEach(async () => {
+  if (running && running.child.exitCode === null) {
+    running.child.kill("SIGKILL");
+    await running.exited;
+  }
+  running = undefined;
+});
+
+function listeningUrl(line: string): string {
+  return (JSON.parse(line) as { url: string }).url;
+}
+
+describe("partner-center-exporter (the built CLI)", () => {
+  it("exits 2 on bad configuration with one line per problem, no stack trace and no secret", async () => {
+    running = spawnCli([], {
+      AZURE_CLIENT_SECRET: "very-secret-client-secret",
+      PARTNER_CENTER_REFRESH_TOKEN: "0.very-secret-refresh-token",
+      POLL_INTERVAL: "often",
+      LOG_LEVEL: "loud",
+    });
+    const started = Date.now();
+    expect(await running.exited).toBe(2);
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(running.stderr().trimEnd().split("\n")).toEqual([
+      "configuration error: AZURE_TENANT_ID (--azure.tenant-id): required (set AZURE_TENANT_ID, or use --demo to try the exporter without credentials)",
+      "configuration error: AZURE_CLIENT_ID (--azure.client-id): required (set AZURE_CLIENT_ID, or use --demo to try the exporter without credentials)",
+      'configuration error: POLL_INTERVAL (--poll.interval): "often" is not a duration (examples: 500ms, 30s, 15m, 1h)',
+      'configuration error: LOG_LEVEL (--log.level): "loud" is not one of debug, info, warn, error',
+    ]);
+    expect(running.stdout()).toBe("");
+  });
+
+  it("--help lists every setting", async () => {
+    const { stdout } = await run(process.execPath, [CLI, "--help"]);
+    for (const spec of SETTINGS) expect(stdout).toContain(`--${spec.flag}`);
+  });
+
+  it("--demo serves the gauge with no credentials, and exits 0 on SIGTERM", async () => {
+    running = spawnCli(["--demo", "--web.listen-address=127.0.0.1:0", "--log.format=json"]);
+    const url = listeningUrl(await running.waitFor(/partner-center-exporter listening/, 10_000));
+    await running.waitFor(/"msg":"poll succeeded"/, 10_000);
+    const text = await (await fetch(`${url}/metrics`)).text();
+    expect(text).toMatch(
+      /^partner_license_usage_percent\{workload="Teams",service="o365",channel="reseller"\} \d/m,
+    );
+    expect(text).toMatch(/^partner_center_up 1$/m);
+    running.child.kill("SIGTERM");
+    expect(await running.exited).toBe(0);
+    expect(running.stdout()).toMatch(/"msg":"stopped"/);
+  });
+
+  it("refuses a port that is taken with one line naming the setting", async () => {
+    running = spawnCli(["--demo", "--web.listen-address=127.0.0.1:0", "--log.format=json"]);
+    const url = listeningUrl(await running.waitFor(/partner-center-exporter listening/, 10_000));
+    const port = new URL(url).port;
+    const second = spawnCli([
+      "--demo",
+      `--web.listen-address=127.0.0.1:${port}`,
+      "--log.format=json",
+    ]);
+    expect(await second.exited).toBe(2);
+    expect(second.stderr()).toBe(
+      `configuration error: WEB_LISTEN_ADDRESS (--web.listen-address): cannot listen on 127.0.0.1:${port} (EADDRINUSE)\n`,
+    );
+  });
+});

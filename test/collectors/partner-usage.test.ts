@@ -1,0 +1,112 @@
+import { readFile } from "node:fs/promises";
+import { describe, expect, it } from "vitest";
+import { partnerUsageCollector, selectNewest } from "../../src/collectors/partner-usage.js";
+import { ExporterMetrics } from "../../src/metrics/exporter-metrics.js";
+import type { LicenseUsageItem } from "../../src/partner-center/license-usage.js";
+
+const fixture = new URL("../fixtures/seed-usage-response.json", import.meta.url);
+const golden = new URL("../golden/seed-usage.prom", import.meta.url);
+
+/** Runs the collector on a body, as a poll would, and renders its families. */
+async function expositionFor(body: unknown): Promise<string> {
+  const collection = await partnerUsageCollector.collect({
+    client: { getJson: async () => body },
+    correlationId: "00000000-0000-0000-0000-000000000000",
+    signal: new AbortController().signal,
+  });
+  const metrics = new ExporterMetrics({
+    collectors: [partnerUsageCollector],
+    version: "test",
+    processMetrics: false,
+  });
+  metrics.onPollComplete({
+    correlationId: "c",
+    ok: true,
+    startedAt: 0,
+    finishedAt: 1000,
+    results: [{ collector: partnerUsageCollector, ok: true, collection, durationMs: 1 }],
+  });
+  const parts = await Promise.all(
+    partnerUsageCollector.families.map((f) => metrics.registry.getSingleMetricAsString(f.name)),
+  );
+  return `${parts.join("\n")}\n`;
+}
+
+describe("partner-usage collector", () => {
+  it("turns the seed's sample response into exactly its five series (golden file)", async () => {
+    const body: unknown = JSON.parse(await readFile(fixture, "utf8"));
+    const text = await expositionFor(body);
+    expect(text).toBe(await readFile(golden, "utf8"));
+    expect(
+      text.split("\n").filter((l) => l.startsWith("partner_license_usage_percent{")),
+    ).toHaveLength(5);
+  });
+
+  it("exports values as received: above 100, negative and fractional are never clamped", async () => {
+    const item = (workload: string, value: number) => ({
+      proratedLicensesUsagePercent: value,
+      workloadName: workload,
+      processedDateTime: "2026-11-25T00:00:00+00:00",
+      serviceName: "o365",
+      channel: "reseller",
+    });
+    const text = await expositionFor({
+      items: [item("Teams", 137.25), item("Yammer", -3), item("Exchange", 0.0001)],
+    });
+    expect(text).toContain(
+      'partner_license_usage_percent{workload="Teams",service="o365",channel="reseller"} 137.25',
+    );
+    expect(text).toContain(
+      'partner_license_usage_percent{workload="Yammer",service="o365",channel="reseller"} -3',
+    );
+    expect(text).toContain(
+      'partner_license_usage_percent{workload="Exchange",service="o365",channel="reseller"} 0.0001',
+    );
+  });
+
+  it("escapes label values as the exposition format requires, without truncating them", async () => {
+    const workload = `Quote " back \\ slash\nnew line, 日本語 and a long name ${"x".repeat(300)}`;
+    const text = await expositionFor({
+      items: [
+        {
+          proratedLicensesUsagePercent: 1,
+          workloadName: workload,
+          processedDateTime: "2026-11-25T00:00:00Z",
+          serviceName: "o365",
+          channel: "reseller",
+        },
+      ],
+    });
+    const escaped = workload
+      .replaceAll("\\", "\\\\")
+      .replaceAll("\n", "\\n")
+      .replaceAll('"', '\\"');
+    expect(text).toContain(`workload="${escaped}"`);
+  });
+});
+
+describe("selectNewest", () => {
+  const item = (processedAt: number, usagePercent: number): LicenseUsageItem => ({
+    workload: "Exchange",
+    service: "o365",
+    channel: "reseller",
+    usagePercent,
+    processedAt,
+  });
+
+  it("keeps one item per label set, the one with the newest processedDateTime, in any order", () => {
+    for (const items of [
+      [item(1, 10), item(3, 30), item(2, 20)],
+      [item(3, 30), item(1, 10), item(2, 20)],
+    ]) {
+      const { kept, dropped } = selectNewest(items);
+      expect(kept).toEqual([item(3, 30)]);
+      expect(dropped).toHaveLength(2);
+    }
+  });
+
+  it("treats label sets that differ in any label as different series", () => {
+    const other = { ...item(1, 5), channel: "direct" };
+    expect(selectNewest([item(1, 10), other]).kept).toHaveLength(2);
+  });
+});
