@@ -111,6 +111,27 @@ describe("the exporter against the simulator", () => {
     },
   );
 
+  it("ends a poll at its deadline, even while a Retry-After asks to wait longer", async () => {
+    harness = await startHarness({ env: { POLL_TIMEOUT: "300ms", MAX_RETRY_AFTER: "10s" } });
+    harness.simulator.faults.push({ target: "usage", status: 429, retryAfter: "5" });
+    const started = Date.now();
+    const outcome = await harness.exporter.poller.pollOnce();
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(outcome.results[0]).toMatchObject({ ok: false, reason: "throttled" });
+  });
+
+  it("runs one poll at a time: a second request for a poll joins the running one", async () => {
+    harness = await startHarness();
+    const before = harness.simulator.usageRequests().length;
+    harness.simulator.faults.push({ target: "usage", delayMs: 200 });
+    const [a, b] = await Promise.all([
+      harness.exporter.poller.pollOnce(),
+      harness.exporter.poller.pollOnce(),
+    ]);
+    expect(a).toBe(b);
+    expect(harness.simulator.usageRequests().length - before).toBe(1);
+  });
+
   it("skips unusable items, counts and logs them once per poll, and exports the rest", async () => {
     harness = await startHarness();
     const receivedSeries = 'partner_center_items_received_total{collector="partner-usage"}';
