@@ -1,0 +1,332 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
+import {
+  interpolate,
+  rangeFunctionsWithoutMatrixSelector,
+  syntaxErrors,
+  vectorSelectors,
+} from "./promql.js";
+
+// Static lint of the bundled Grafana dashboard and its provisioning files.
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const DASHBOARD_PATH = `${ROOT}grafana/partner-center-exporter.json`;
+const PROVISIONING = `${ROOT}grafana/provisioning`;
+const PROJECT_URL = "https://github.com/partner-center-exporter/partner-center-exporter";
+// biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana variable syntax, not a JS template.
+const DATASOURCE_VARIABLE = "${datasource}";
+// biome-ignore lint/suspicious/noTemplateCurlyInString: the import dialog's input, as Grafana spells it.
+const IMPORT_INPUT = "${DS_PROMETHEUS}";
+const DATASOURCE = { type: "prometheus", uid: DATASOURCE_VARIABLE };
+const LABEL_VARIABLES = ["job", "instance", "channel", "service", "workload"] as const;
+
+interface DatasourceRef {
+  readonly type?: string;
+  readonly uid?: string;
+}
+
+interface Target {
+  readonly refId?: string;
+  readonly expr?: string;
+  readonly datasource?: DatasourceRef;
+}
+
+interface Panel {
+  readonly id?: number;
+  readonly type?: string;
+  readonly title?: string;
+  readonly description?: string;
+  readonly datasource?: DatasourceRef;
+  readonly gridPos?: { x: number; y: number; w: number; h: number };
+  readonly fieldConfig?: {
+    readonly defaults?: {
+      readonly unit?: string;
+      readonly max?: number;
+      readonly thresholds?: { readonly steps?: readonly unknown[] };
+    };
+  };
+  readonly targets?: readonly Target[];
+  readonly panels?: readonly Panel[];
+}
+
+interface Variable {
+  readonly name: string;
+  readonly type?: string;
+  readonly query?: unknown;
+  readonly datasource?: DatasourceRef;
+  readonly multi?: boolean;
+  readonly includeAll?: boolean;
+  readonly current?: { readonly text?: unknown; readonly value?: unknown };
+}
+
+interface Dashboard {
+  readonly uid?: string;
+  readonly title?: string;
+  readonly tags?: readonly string[];
+  readonly schemaVersion?: number;
+  readonly links?: readonly { readonly url?: string }[];
+  readonly __inputs?: readonly { name?: string; type?: string; pluginId?: string }[];
+  readonly __requires?: readonly { type?: string; id?: string }[];
+  readonly templating?: { readonly list?: readonly Variable[] };
+  readonly panels?: readonly Panel[];
+}
+
+const dashboardText = readFileSync(DASHBOARD_PATH, "utf8");
+const dashboard = JSON.parse(dashboardText) as Dashboard;
+const variables = dashboard.templating?.list ?? [];
+const allPanels = (dashboard.panels ?? []).flatMap((p) => [p, ...(p.panels ?? [])]);
+const panels = allPanels.filter((p) => p.type !== "row");
+const queries = panels.flatMap((panel) =>
+  (panel.targets ?? []).map((target) => ({ panel, target, expr: target.expr ?? "" })),
+);
+
+/** What Grafana sends with every variable at "All" (allValue `.*`). */
+const ALL_VALUES = Object.fromEntries(LABEL_VARIABLES.map((name) => [name, ".*"]));
+/** What Grafana sends for a multi-value selection: a regex-escaped alternation. */
+const MULTI_VALUES = Object.fromEntries(
+  LABEL_VARIABLES.map((name) => [name, "(Exchange|OneDrive for Business|Microsoft Dynamics CRM)"]),
+);
+/** Markers that show which variable a matcher was filtered on. */
+const MARKERS = Object.fromEntries(LABEL_VARIABLES.map((name) => [name, `VAR_${name}`]));
+
+const describeQuery = (panelTitle: string | undefined, refId: string | undefined): string =>
+  `panel "${panelTitle}" query ${refId}`;
+
+describe("dashboard metadata", () => {
+  it("is one importable dashboard with a stable uid, tags, a recent schema and project links", () => {
+    expect(dashboard.uid).toBe("partner-center-exporter");
+    expect(dashboard.title).toBeTruthy();
+    expect(dashboard.tags?.length).toBeGreaterThan(0);
+    expect(dashboard.schemaVersion).toBeGreaterThanOrEqual(39);
+    expect(dashboard.links?.some((link) => link.url?.startsWith(PROJECT_URL))).toBe(true);
+  });
+
+  it("declares a Prometheus datasource input and its requirements for the import dialog", () => {
+    expect(dashboard.__inputs).toContainEqual(
+      expect.objectContaining({
+        name: "DS_PROMETHEUS",
+        type: "datasource",
+        pluginId: "prometheus",
+      }),
+    );
+    expect(dashboard.__requires).toContainEqual(expect.objectContaining({ type: "grafana" }));
+    expect(dashboard.__requires).toContainEqual(
+      expect.objectContaining({ type: "datasource", id: "prometheus" }),
+    );
+    const panelTypes = new Set(panels.map((p) => p.type));
+    const required = new Set(
+      (dashboard.__requires ?? []).filter((r) => r.type === "panel").map((r) => r.id),
+    );
+    expect(required).toEqual(panelTypes);
+  });
+
+  it("uses the import input only to preselect the datasource variable", () => {
+    const datasourceVariable = variables.find((v) => v.name === "datasource");
+    expect(datasourceVariable?.current?.value).toBe(IMPORT_INPUT);
+    expect(dashboardText.split(IMPORT_INPUT)).toHaveLength(2);
+  });
+
+  it(`never hard-codes a datasource: every datasource reference is ${DATASOURCE_VARIABLE}`, () => {
+    const offending: string[] = [];
+    const visit = (value: unknown, path: string): void => {
+      if (Array.isArray(value)) {
+        value.forEach((item, i) => {
+          visit(item, `${path}[${i}]`);
+        });
+        return;
+      }
+      if (value === null || typeof value !== "object") return;
+      for (const [key, child] of Object.entries(value)) {
+        const childPath = `${path}.${key}`;
+        if (key === "datasource") {
+          const builtInAnnotations =
+            path.startsWith("$.annotations") &&
+            JSON.stringify(child) === JSON.stringify({ type: "grafana", uid: "-- Grafana --" });
+          const isVariable = JSON.stringify(child) === JSON.stringify(DATASOURCE);
+          if (!isVariable && !builtInAnnotations)
+            offending.push(`${childPath}: ${JSON.stringify(child)}`);
+        } else if (key === "uid" && path !== "$" && !path.endsWith(".datasource")) {
+          offending.push(`${childPath}: ${JSON.stringify(child)}`);
+        }
+        visit(child, childPath);
+      }
+    };
+    visit(dashboard, "$");
+    expect(offending).toEqual([]);
+  });
+});
+
+describe("template variables", () => {
+  it("has a Prometheus datasource variable", () => {
+    expect(variables.find((v) => v.name === "datasource")).toMatchObject({
+      type: "datasource",
+      query: "prometheus",
+    });
+  });
+
+  it.each(LABEL_VARIABLES)("%s is a multi-select label_values query with All", (name) => {
+    const variable = variables.find((v) => v.name === name);
+    expect(variable).toMatchObject({
+      type: "query",
+      multi: true,
+      includeAll: true,
+      datasource: DATASOURCE,
+      current: { text: ["All"], value: ["$__all"] },
+    });
+    const query = String(variable?.query);
+    const match = /^label_values\((.+),\s*(\w+)\)$/.exec(query);
+    expect(match, query).not.toBeNull();
+    expect(match?.[2]).toBe(name);
+    expect(syntaxErrors(interpolate(match?.[1] ?? "", ALL_VALUES))).toEqual([]);
+  });
+
+  it("chains variables only on the ones before them", () => {
+    variables.forEach((variable, index) => {
+      const earlier = new Set(variables.slice(0, index).map((v) => v.name));
+      for (const [, name] of String(variable.query).matchAll(/\$\{?(\w+)/g)) {
+        expect(earlier.has(name ?? ""), `${variable.name} uses $${name}`).toBe(true);
+      }
+    });
+  });
+});
+
+describe("panels", () => {
+  it("has the panels the issue asks for", () => {
+    const titles = panels.map((p) => p.title ?? "");
+    const types = (pattern: RegExp) =>
+      panels.filter((p) => pattern.test(p.title ?? "")).map((p) => p.type);
+    expect(types(/^Licence usage by workload/)).toEqual(
+      expect.arrayContaining(["table", "bargauge"]),
+    );
+    expect(types(/over time/)).toContain("timeseries");
+    expect(queries.some((q) => q.expr.includes("bottomk("))).toBe(true);
+    expect(
+      queries.some((q) =>
+        /time\(\) - partner_license_usage_processed_timestamp_seconds/.test(q.expr),
+      ),
+    ).toBe(true);
+    for (const metric of [
+      "partner_center_up",
+      "partner_center_last_success_timestamp_seconds",
+      "partner_center_poll_duration_seconds",
+      "partner_center_poll_errors_total",
+      "partner_center_api_requests_total",
+      "partner_center_token_refreshes_total",
+    ]) {
+      expect(
+        queries.some((q) => q.expr.includes(metric)),
+        metric,
+      ).toBe(true);
+    }
+    expect(titles.length).toBe(new Set(titles).size);
+  });
+
+  it.each(panels.map((p) => [p.title, p]))(
+    "%s has a description, a unit and thresholds",
+    (_, panel) => {
+      expect(panel.description?.trim()).toBeTruthy();
+      expect(panel.fieldConfig?.defaults?.unit).toBeTruthy();
+      expect(panel.fieldConfig?.defaults?.thresholds?.steps?.length).toBeGreaterThan(0);
+      expect(panel.datasource).toEqual(DATASOURCE);
+      expect(panel.targets?.length).toBeGreaterThan(0);
+    },
+  );
+
+  it("never caps licence usage at 100%", () => {
+    for (const { panel, expr } of queries) {
+      if (!expr.includes("partner_license_usage_percent")) continue;
+      const max = panel.fieldConfig?.defaults?.max;
+      expect(max === undefined || max > 100, `${panel.title}: max ${max}`).toBe(true);
+    }
+  });
+
+  it("has unique ids and no overlapping panels in a 24-column grid", () => {
+    const ids = allPanels.map((p) => p.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    const cells = new Map<string, string>();
+    for (const panel of allPanels) {
+      const pos = panel.gridPos;
+      expect(pos, panel.title).toBeDefined();
+      if (pos === undefined) continue;
+      expect(pos.x + pos.w, panel.title).toBeLessThanOrEqual(24);
+      for (let x = pos.x; x < pos.x + pos.w; x++) {
+        for (let y = pos.y; y < pos.y + pos.h; y++) {
+          const taken = cells.get(`${x},${y}`);
+          expect(taken, `${panel.title} overlaps ${taken}`).toBeUndefined();
+          cells.set(`${x},${y}`, panel.title ?? "");
+        }
+      }
+    }
+  });
+});
+
+describe("queries", () => {
+  const cases = queries.map((q) => [describeQuery(q.panel.title, q.target.refId), q] as const);
+
+  it.each(cases)(`%s uses the ${DATASOURCE_VARIABLE} datasource`, (_, { target }) => {
+    expect(target.datasource ?? DATASOURCE).toEqual(DATASOURCE);
+    expect(target.refId).toMatch(/^[A-Z]$/);
+    expect(target.expr).not.toContain("datasource");
+  });
+
+  it.each(cases)("%s parses as PromQL once Grafana interpolates it", (_, { expr }) => {
+    expect(expr.trim()).not.toBe("");
+    expect(syntaxErrors(interpolate(expr, ALL_VALUES))).toEqual([]);
+    expect(syntaxErrors(interpolate(expr, MULTI_VALUES))).toEqual([]);
+  });
+
+  it.each(cases)("%s uses $__rate_interval for every range", (_, { expr }) => {
+    const ranges = [...expr.matchAll(/\[([^\]]*)\]/g)].map((m) => m[1]);
+    for (const range of ranges) expect(range).toBe("$__rate_interval");
+    expect(rangeFunctionsWithoutMatrixSelector(interpolate(expr, ALL_VALUES))).toEqual([]);
+  });
+
+  it.each(cases)("%s filters every selector on the dashboard's variables", (_, { expr }) => {
+    for (const selector of vectorSelectors(interpolate(expr, MARKERS))) {
+      const wanted = selector.metric.startsWith("partner_license_")
+        ? LABEL_VARIABLES
+        : (["job", "instance"] as const);
+      for (const label of wanted) {
+        expect(selector.matchers, `${selector.metric} on ${label}`).toContainEqual({
+          name: label,
+          op: "=~",
+          value: `VAR_${label}`,
+        });
+      }
+    }
+  });
+});
+
+describe("provisioning", () => {
+  it("provisions a Prometheus datasource", () => {
+    const config = parseYaml(
+      readFileSync(`${PROVISIONING}/datasources/prometheus.yml`, "utf8"),
+    ) as {
+      apiVersion?: number;
+      datasources?: { type?: string; url?: string; access?: string }[];
+    };
+    expect(config.apiVersion).toBe(1);
+    expect(config.datasources).toHaveLength(1);
+    expect(config.datasources?.[0]).toMatchObject({ type: "prometheus", access: "proxy" });
+    expect(config.datasources?.[0]?.url).toMatch(/^https?:\/\//);
+  });
+
+  it("provisions dashboards from a folder and says where the JSON goes", () => {
+    const text = readFileSync(`${PROVISIONING}/dashboards/partner-center-exporter.yml`, "utf8");
+    const config = parseYaml(text) as {
+      apiVersion?: number;
+      providers?: { type?: string; folder?: string; options?: { path?: string } }[];
+    };
+    expect(config.apiVersion).toBe(1);
+    const provider = config.providers?.[0];
+    expect(provider?.type).toBe("file");
+    expect(provider?.folder).toBeTruthy();
+    const path = provider?.options?.path ?? "";
+    expect(path).toMatch(/^\/.+[^/]$/);
+    expect(path).not.toMatch(/\.json$/);
+    expect(text).toContain("partner-center-exporter.json");
+    expect(text).toContain(path);
+  });
+});

@@ -1,0 +1,212 @@
+import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
+
+// The bundled alert rules, their promtool unit tests and the example Alertmanager configuration,
+// checked with the real promtool and amtool. A missing tool fails the test: it never skips.
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const RULES = "deploy/prometheus/partner-center-exporter.rules.yml";
+const RULE_TESTS = "deploy/prometheus/partner-center-exporter.rules.test.yml";
+const PROMETHEUS_CONFIG = "deploy/prometheus/prometheus.yml";
+const ALERTMANAGER_CONFIG = "deploy/alertmanager/alertmanager.yml";
+const RUNBOOK = "docs/runbook.md";
+const RUNBOOK_URL =
+  "https://github.com/partner-center-exporter/partner-center-exporter/blob/main/docs/runbook.md";
+const TOOL_TIMEOUT_MS = 30_000;
+
+const INSTALL_HINT: Readonly<Record<string, string>> = {
+  promtool: "install Prometheus's promtool (Debian/Ubuntu: apt-get install prometheus)",
+  amtool: "install Alertmanager's amtool (Debian/Ubuntu: apt-get install prometheus-alertmanager)",
+};
+
+interface ToolResult {
+  readonly code: number;
+  readonly output: string;
+}
+
+/** Runs a tool from the repository root; resolves with its exit code, rejects if it is missing. */
+function runTool(tool: string, args: readonly string[]): Promise<ToolResult> {
+  return new Promise((resolve, reject) => {
+    execFile(tool, args, { cwd: ROOT, timeout: TOOL_TIMEOUT_MS }, (error, stdout, stderr) => {
+      if (error?.code === "ENOENT") {
+        reject(new Error(`${tool} is not on PATH: ${INSTALL_HINT[tool] ?? `install ${tool}`}`));
+        return;
+      }
+      const code = error === null ? 0 : typeof error.code === "number" ? error.code : 1;
+      resolve({ code, output: `$ ${tool} ${args.join(" ")}\n${stdout}${stderr}` });
+    });
+  });
+}
+
+async function expectSuccess(tool: string, args: readonly string[]): Promise<string> {
+  const result = await runTool(tool, args);
+  expect(result.code, result.output).toBe(0);
+  return result.output;
+}
+
+interface AlertRule {
+  readonly alert: string;
+  readonly expr: string;
+  readonly for?: string;
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly annotations?: Readonly<Record<string, string>>;
+}
+
+interface RuleFile {
+  readonly groups: readonly { readonly name: string; readonly rules: readonly AlertRule[] }[];
+}
+
+interface RuleTestFile {
+  readonly tests: readonly {
+    readonly alert_rule_test?: readonly {
+      readonly alertname: string;
+      readonly exp_alerts?: readonly unknown[];
+    }[];
+  }[];
+}
+
+const readYaml = <T>(path: string): T => parseYaml(readFileSync(`${ROOT}${path}`, "utf8")) as T;
+
+const alerts = readYaml<RuleFile>(RULES).groups.flatMap((group) =>
+  group.rules.filter((rule) => typeof rule.alert === "string"),
+);
+const alertCases = alerts.map((rule) => [rule.alert, rule] as const);
+
+/** GitHub's heading anchors (github-slugger): lower case, punctuation dropped, spaces to dashes. */
+function githubAnchors(markdown: string): Set<string> {
+  const anchors = new Set<string>();
+  const seen = new Map<string, number>();
+  let fenced = false;
+  for (const line of markdown.split("\n")) {
+    if (/^\s*(```|~~~)/.test(line)) fenced = !fenced;
+    const heading = fenced ? null : /^#{1,6}\s+(.+?)\s*#*\s*$/.exec(line);
+    if (!heading?.[1]) continue;
+    const text = heading[1].replace(/\[([^\]]*)\]\([^)]*\)/g, "$1");
+    const slug = text
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}\p{M}\p{Pc} -]/gu, "")
+      .replace(/ /g, "-");
+    const count = seen.get(slug) ?? 0;
+    seen.set(slug, count + 1);
+    anchors.add(count === 0 ? slug : `${slug}-${count}`);
+  }
+  return anchors;
+}
+
+describe("promtool and amtool", () => {
+  it("promtool check rules accepts the rules, lint included", {
+    timeout: TOOL_TIMEOUT_MS,
+  }, async () => {
+    const output = await expectSuccess("promtool", [
+      "check",
+      "rules",
+      "--lint=all",
+      "--lint-fatal",
+      RULES,
+    ]);
+    expect(output).toContain(`SUCCESS: ${alerts.length} rules found`);
+  });
+
+  it("promtool test rules passes the unit tests", { timeout: TOOL_TIMEOUT_MS }, async () => {
+    const output = await expectSuccess("promtool", ["test", "rules", RULE_TESTS]);
+    expect(output).toContain("SUCCESS");
+  });
+
+  it("promtool check config accepts the example Prometheus configuration", {
+    timeout: TOOL_TIMEOUT_MS,
+  }, async () => {
+    await expectSuccess("promtool", ["check", "config", PROMETHEUS_CONFIG]);
+  });
+
+  it("amtool check-config accepts the example Alertmanager configuration", {
+    timeout: TOOL_TIMEOUT_MS,
+  }, async () => {
+    await expectSuccess("amtool", ["check-config", ALERTMANAGER_CONFIG]);
+  });
+
+  it.each([
+    ["critical", "pager"],
+    ["warning", "tickets"],
+    ["info", "null"],
+  ])(
+    "Alertmanager routes severity=%s to %s",
+    { timeout: TOOL_TIMEOUT_MS },
+    async (severity, receiver) => {
+      await expectSuccess("amtool", [
+        "config",
+        "routes",
+        "test",
+        `--config.file=${ALERTMANAGER_CONFIG}`,
+        `--verify.receivers=${receiver}`,
+        `severity=${severity}`,
+      ]);
+    },
+  );
+
+  it("fails with a clear message when a tool is missing", async () => {
+    await expect(runTool("promtool-that-does-not-exist", [])).rejects.toThrow(/is not on PATH/);
+  });
+});
+
+describe("alert rules", () => {
+  const runbookAnchors = githubAnchors(readFileSync(`${ROOT}${RUNBOOK}`, "utf8"));
+
+  it("has the alerts the runbook and Alertmanager configuration expect", () => {
+    expect(alerts.map((rule) => rule.alert).sort()).toEqual([
+      "PartnerCenterAuthenticationFailing",
+      "PartnerCenterDataStale",
+      "PartnerCenterExporterDown",
+      "PartnerCenterLicenseUsageAbove100",
+      "PartnerCenterLicenseUsageLow",
+      "PartnerCenterPollsFailing",
+      "PartnerCenterThrottled",
+    ]);
+  });
+
+  it.each(alertCases)("%s has a severity, a summary and a description", (_, rule) => {
+    expect(["critical", "warning", "info"]).toContain(rule.labels?.severity);
+    expect(rule.annotations?.summary?.trim()).toBeTruthy();
+    expect(rule.annotations?.description?.trim()).toBeTruthy();
+  });
+
+  it.each(alertCases)("%s links to its section of the runbook", (_, rule) => {
+    const url = rule.annotations?.runbook_url ?? "";
+    expect(url.startsWith(`${RUNBOOK_URL}#`), url).toBe(true);
+    const anchor = url.slice(RUNBOOK_URL.length + 1);
+    expect([...runbookAnchors], `anchor #${anchor}`).toContain(anchor);
+  });
+
+  it.each(alertCases)("%s is unit-tested both firing and not firing", (name) => {
+    const cases = readYaml<RuleTestFile>(RULE_TESTS).tests.flatMap(
+      (test) => test.alert_rule_test ?? [],
+    );
+    const own = cases.filter((c) => c.alertname === name);
+    expect(
+      own.some((c) => (c.exp_alerts?.length ?? 0) > 0),
+      "a firing case",
+    ).toBe(true);
+    expect(
+      own.some((c) => (c.exp_alerts?.length ?? 0) === 0),
+      "a not-firing case",
+    ).toBe(true);
+  });
+
+  it("names only existing alerts in the Alertmanager configuration", () => {
+    const names = new Set(alerts.map((rule) => rule.alert));
+    const text = readFileSync(`${ROOT}${ALERTMANAGER_CONFIG}`, "utf8");
+    for (const [mentioned] of text.matchAll(/PartnerCenter\w+/g)) {
+      expect(names, mentioned).toContain(mentioned);
+    }
+  });
+
+  it("computes GitHub anchors like GitHub", () => {
+    expect([
+      ...githubAnchors(
+        "# Title\n## Changing the low-adoption threshold\n```\n# not a heading\n```\n## Title",
+      ),
+    ]).toEqual(["title", "changing-the-low-adoption-threshold", "title-1"]);
+  });
+});
