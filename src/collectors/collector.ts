@@ -35,5 +35,7 @@ export interface CollectContext {
 export interface Collector {
   readonly name: string;
   readonly families: readonly GaugeFamily[];
+  /** Every reason its items can be skipped for (counters start at 0 for each). */
+  readonly skipReasons: readonly string[];
   collect(context: CollectContext): Promise<Collection>;
 }

@@ -2,6 +2,7 @@ import {
   LICENSE_USAGE_PATH,
   type LicenseUsageItem,
   parseLicenseUsageBody,
+  SKIP_REASONS,
 } from "../partner-center/license-usage.js";
 import type { Collection, Collector, GaugeFamily, Sample, Skip } from "./collector.js";
 
@@ -57,6 +58,7 @@ export function usageSamples(items: readonly LicenseUsageItem[]): Map<string, Sa
 export const partnerUsageCollector: Collector = {
   name: "partner-usage",
   families: [USAGE_PERCENT, USAGE_PROCESSED],
+  skipReasons: [...SKIP_REASONS, "duplicate"],
   async collect({ client, correlationId, signal }): Promise<Collection> {
     const body = await client.getJson(LICENSE_USAGE_PATH, { correlationId, signal });
     const parsed = parseLicenseUsageBody(body);

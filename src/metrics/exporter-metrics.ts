@@ -163,6 +163,7 @@ export class ExporterMetrics implements PollSink {
       this.#collectorLastSuccess.set(labels, 0);
       this.#itemsReceived.inc(labels, 0);
       for (const reason of FAILURE_REASONS) this.#pollErrors.inc({ ...labels, reason }, 0);
+      for (const reason of collector.skipReasons) this.#itemsSkipped.inc({ ...labels, reason }, 0);
     }
     for (const result of REFRESH_RESULTS) this.#tokenRefreshes.inc({ result }, 0);
     if (options.processMetrics ?? true) {

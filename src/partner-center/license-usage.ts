@@ -14,12 +14,15 @@ export interface LicenseUsageItem {
   readonly processedAt: number;
 }
 
-export type SkipReason =
-  | "not_an_object"
-  | "missing_workload"
-  | "invalid_labels"
-  | "invalid_value"
-  | "invalid_date";
+export const SKIP_REASONS = [
+  "not_an_object",
+  "missing_workload",
+  "invalid_labels",
+  "invalid_value",
+  "invalid_date",
+] as const;
+
+export type SkipReason = (typeof SKIP_REASONS)[number];
 
 export interface SkippedItem {
   readonly reason: SkipReason;
