@@ -4,6 +4,7 @@ import { renderHelp } from "./config/help.js";
 import { loadConfig } from "./config/load-config.js";
 import { createLogger } from "./log/logger.js";
 import { SecretScrubber } from "./log/secret-scrubber.js";
+import { runLogin } from "./login/login-command.js";
 import { StartupError, startExporter } from "./main.js";
 import { VERSION } from "./version.js";
 
@@ -11,6 +12,15 @@ const EXIT_CONFIG = 2;
 const FORCE_EXIT_MS = 10_000;
 
 async function main(): Promise<void> {
+  if (process.argv[2] === "login") {
+    process.exitCode = await runLogin({
+      argv: process.argv.slice(3),
+      env: process.env,
+      stdout: (text) => process.stdout.write(text),
+      stderr: (text) => process.stderr.write(text),
+    });
+    return;
+  }
   const result = loadConfig({
     argv: process.argv.slice(2),
     env: process.env,
@@ -40,7 +50,9 @@ async function main(): Promise<void> {
     exporter = await startExporter(config, logger, scrubber);
   } catch (error) {
     if (error instanceof StartupError) {
-      process.stderr.write(`configuration error: ${scrubber.scrub(error.message)}\n`);
+      for (const line of scrubber.scrub(error.message).split("\n")) {
+        process.stderr.write(`configuration error: ${line}\n`);
+      }
       process.exitCode = EXIT_CONFIG;
       return;
     }

@@ -3,6 +3,7 @@ import { AbortedError } from "../errors/exporter-error.js";
 import { backoffDelay, sleep } from "../net/backoff.js";
 import { readBodyText } from "../net/read-body.js";
 import { AuthError } from "./errors.js";
+import { hasMfaClaim } from "./jwt-claims.js";
 
 /** The resource (audience) of Partner Center's API in the v1 token endpoint. */
 export const PARTNER_CENTER_RESOURCE = "https://api.partnercenter.microsoft.com";
@@ -10,6 +11,8 @@ const MAX_TOKEN_BODY_BYTES = 1024 * 1024;
 
 export interface TokenGrant {
   readonly accessToken: string;
+  /** Whether the access token's amr claim includes mfa (undefined: the token does not say). */
+  readonly mfa: boolean | undefined;
   /** Absolute expiry, milliseconds since the epoch. */
   readonly expiresAt: number;
   /** Entra ID rotates refresh tokens: a new one with each grant (absent if it did not). */
@@ -20,7 +23,8 @@ export interface TokenClientOptions {
   readonly authorityHost: string;
   readonly tenantId: string;
   readonly clientId: string;
-  readonly clientSecret: string;
+  /** Read at each request, so a rotated secret file takes effect; undefined for public clients. */
+  readonly clientSecret: () => string | undefined;
   readonly resource?: string;
   readonly requestTimeoutMs: number;
   readonly maxRetries: number;
@@ -29,29 +33,63 @@ export interface TokenClientOptions {
   readonly now?: () => number;
 }
 
-/** Redeems refresh tokens at `{authority}/{tenant}/oauth2/token` (the Secure Application Model). */
+/**
+ * Talks to the Entra ID token authority: the refresh-token grant at `{authority}/{tenant}/oauth2/token`
+ * (the Secure Application Model), and the v2.0 grants the `login` command uses.
+ */
 export class TokenClient {
   readonly #options: TokenClientOptions;
-  readonly #url: string;
+  readonly #base: string;
 
   constructor(options: TokenClientOptions) {
     this.#options = options;
-    this.#url = `${options.authorityHost}/${encodeURIComponent(options.tenantId)}/oauth2/token`;
+    this.#base = `${options.authorityHost}/${encodeURIComponent(options.tenantId)}/oauth2`;
   }
 
-  async redeemRefreshToken(refreshToken: string, signal?: AbortSignal): Promise<TokenGrant> {
+  /** The authority's base for this tenant: `{authority}/{tenant}/oauth2`. */
+  get baseUrl(): string {
+    return this.#base;
+  }
+
+  get resource(): string {
+    return this.#options.resource ?? PARTNER_CENTER_RESOURCE;
+  }
+
+  redeemRefreshToken(refreshToken: string, signal?: AbortSignal): Promise<TokenGrant> {
+    return this.grant(
+      "/token",
+      {
+        grant_type: "refresh_token",
+        refresh_token: refreshToken,
+        resource: this.resource,
+        scope: "openid",
+      },
+      signal,
+    );
+  }
+
+  /** Posts a grant (client id and secret added) and parses the tokens; retries transient failures. */
+  async grant(
+    path: string,
+    fields: Record<string, string>,
+    signal?: AbortSignal,
+  ): Promise<TokenGrant> {
+    const secret = this.#options.clientSecret();
     const form = new URLSearchParams({
-      grant_type: "refresh_token",
+      ...fields,
       client_id: this.#options.clientId,
-      client_secret: this.#options.clientSecret,
-      refresh_token: refreshToken,
-      resource: this.#options.resource ?? PARTNER_CENTER_RESOURCE,
-      scope: "openid",
+      ...(secret !== undefined ? { client_secret: secret } : {}),
     });
+    const text = await this.post(path, form, signal);
+    return this.#parseGrant(text);
+  }
+
+  /** Posts a form to `{authority}/{tenant}/oauth2{path}` and returns the body of a 2xx answer. */
+  async post(path: string, form: URLSearchParams, signal?: AbortSignal): Promise<string> {
     for (let attempt = 0; ; attempt++) {
       let failure: AuthError;
       try {
-        const response = await ky.post(this.#url, {
+        const response = await ky.post(`${this.#base}${path}`, {
           body: form,
           timeout: this.#options.requestTimeoutMs,
           retry: 0,
@@ -60,7 +98,7 @@ export class TokenClient {
           ...(signal ? { signal } : {}),
         });
         const text = await readBodyText(response, MAX_TOKEN_BODY_BYTES);
-        if (response.ok) return this.#parseGrant(text);
+        if (response.ok) return text;
         failure = parseTokenError(response.status, text);
         if (failure.needsOperator || response.status < 500) throw failure;
       } catch (error) {
@@ -127,7 +165,12 @@ export class TokenClient {
         ? record.refresh_token
         : undefined;
     const now = (this.#options.now ?? Date.now)();
-    return { accessToken, expiresAt: now + expiresIn * 1000, refreshToken };
+    return {
+      accessToken,
+      mfa: hasMfaClaim(accessToken),
+      expiresAt: now + expiresIn * 1000,
+      refreshToken,
+    };
   }
 }
 

@@ -8,6 +8,7 @@ export function renderHelp(version: string): string {
     "",
     "Usage: partner-center-exporter [flags]",
     "       partner-center-exporter --demo",
+    "       partner-center-exporter login [--flow browser|device] [--print]   (see login --help)",
     "",
     "Every flag has an environment variable; flags win. Secrets can also be read from a file:",
     "NAME_FILE=/path (or --flag-file /path). The env-style flag spelling works too (--poll-interval).",

@@ -1,0 +1,24 @@
+import { type Browser, chromium } from "playwright-core";
+
+const CHROMIUM = "/usr/bin/chromium";
+
+/**
+ * Debian's Chromium, headless, driven by playwright-core (which downloads no browser of its own;
+ * it gives each launch a fresh temporary profile). A missing Chromium fails the test: CI installs
+ * Debian's chromium package.
+ */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}
