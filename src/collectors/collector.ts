@@ -25,15 +25,39 @@ export interface Collection {
   readonly skipped: readonly Skip[];
 }
 
+/** Settings that shape what the collectors ask for. */
+export interface CollectorOptions {
+  /** CUSTOMER_GROUP_BY: the API's groupby fields; undefined for each collector's default. */
+  readonly customerGroupBy: readonly string[] | undefined;
+  /** CUSTOMER_FILTER: the API's filter expression, passed through. */
+  readonly customerFilter: string | undefined;
+  /** CUSTOMER_MAX_SERIES: over it a customer collector's poll fails. */
+  readonly customerMaxSeries: number;
+  /** CUSTOMER_PAGE_SIZE: rows per page (`top`), at most 10000. */
+  readonly customerPageSize: number;
+}
+
+export const DEFAULT_COLLECTOR_OPTIONS: CollectorOptions = {
+  customerGroupBy: undefined,
+  customerFilter: undefined,
+  customerMaxSeries: 50_000,
+  customerPageSize: 10_000,
+};
+
 export interface CollectContext {
-  readonly client: Pick<PartnerCenterClient, "getJson">;
+  readonly client: Pick<PartnerCenterClient, "getJson" | "baseUrl">;
   readonly correlationId: string;
   readonly signal: AbortSignal;
+  readonly options: CollectorOptions;
 }
 
 /** One Partner Center endpoint turned into gauges: one module, one job. */
 export interface Collector {
   readonly name: string;
+  /** Whether it runs unless configured otherwise (only the seed's endpoint does). */
+  readonly defaultEnabled: boolean;
+  /** One line for --help and the README. */
+  readonly description: string;
   readonly families: readonly GaugeFamily[];
   /** Every reason its items can be skipped for (counters start at 0 for each). */
   readonly skipReasons: readonly string[];

@@ -1,10 +1,7 @@
-import {
-  LICENSE_USAGE_PATH,
-  type LicenseUsageItem,
-  parseLicenseUsageBody,
-  SKIP_REASONS,
-} from "../partner-center/license-usage.js";
-import type { Collection, Collector, GaugeFamily, Sample, Skip } from "./collector.js";
+import { LICENSE_USAGE_PATH } from "../partner-center/paths.js";
+import { legacyItems, parseRows, type RowSchema, skipReasons } from "../partner-center/rows.js";
+import type { Collector, GaugeFamily } from "./collector.js";
+import { rowsToCollection } from "./rows-collection.js";
 
 const LABELS = ["workload", "service", "channel"] as const;
 
@@ -20,60 +17,26 @@ export const USAGE_PROCESSED: GaugeFamily = {
   labelNames: LABELS,
 };
 
-/** One item per (workload, service, channel): the one with the newest processedDateTime wins. */
-export function selectNewest(items: readonly LicenseUsageItem[]): {
-  kept: LicenseUsageItem[];
-  dropped: LicenseUsageItem[];
-} {
-  const byKey = new Map<string, LicenseUsageItem>();
-  const dropped: LicenseUsageItem[] = [];
-  for (const item of items) {
-    const key = JSON.stringify([item.workload, item.service, item.channel]);
-    const seen = byKey.get(key);
-    if (seen === undefined || item.processedAt > seen.processedAt) {
-      byKey.set(key, item);
-      if (seen !== undefined) dropped.push(seen);
-    } else {
-      dropped.push(item);
-    }
-  }
-  return { kept: [...byKey.values()], dropped };
-}
-
-export function usageSamples(items: readonly LicenseUsageItem[]): Map<string, Sample[]> {
-  const percent: Sample[] = [];
-  const processed: Sample[] = [];
-  for (const item of items) {
-    const labels = { workload: item.workload, service: item.service, channel: item.channel };
-    percent.push({ labels, value: item.usagePercent });
-    processed.push({ labels, value: item.processedAt / 1000 });
-  }
-  return new Map([
-    [USAGE_PERCENT.name, percent],
-    [USAGE_PROCESSED.name, processed],
-  ]);
-}
+/** PartnerLicensesUsageInsights. */
+export const USAGE_SCHEMA: RowSchema<(typeof LABELS)[number], "usagePercent"> = {
+  labels: { workload: "workloadName", service: "serviceName", channel: "channel" },
+  required: ["workload"],
+  values: { usagePercent: ["proratedLicensesUsagePercent"] },
+};
 
 /** The seed's endpoint: partner-wide licence usage per workload. */
 export const partnerUsageCollector: Collector = {
   name: "partner-usage",
+  defaultEnabled: true,
+  description: "partner-wide licence usage per workload (/v1/analytics/licenses/usage)",
   families: [USAGE_PERCENT, USAGE_PROCESSED],
-  skipReasons: [...SKIP_REASONS, "duplicate"],
-  async collect({ client, correlationId, signal }): Promise<Collection> {
+  skipReasons: [...skipReasons(USAGE_SCHEMA.required), "duplicate"],
+  async collect({ client, correlationId, signal }) {
     const body = await client.getJson(LICENSE_USAGE_PATH, { correlationId, signal });
-    const parsed = parseLicenseUsageBody(body);
-    const { kept, dropped } = selectNewest(parsed.items);
-    const skipped: Skip[] = [
-      ...parsed.skipped,
-      ...dropped.map((item) => ({
-        reason: "duplicate",
-        detail: `an older item for workload="${item.workload}" service="${item.service}" channel="${item.channel}" (the newest processedDateTime won)`,
-      })),
-    ];
-    return {
-      series: usageSamples(kept),
-      received: parsed.items.length + parsed.skipped.length,
-      skipped,
-    };
+    const parsed = parseRows(legacyItems(body), USAGE_SCHEMA, "items");
+    return rowsToCollection(parsed, {
+      [USAGE_PERCENT.name]: "usagePercent",
+      [USAGE_PROCESSED.name]: "processedAt",
+    });
   },
 };

@@ -1,12 +1,18 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
-import type { CollectContext, Collection, Collector } from "../collectors/collector.js";
+import type {
+  CollectContext,
+  Collection,
+  Collector,
+  CollectorOptions,
+} from "../collectors/collector.js";
 import {
   AbortedError,
   DeadlineError,
   ExporterError,
   type FailureReason,
 } from "../errors/exporter-error.js";
+import { linkedAbort } from "../net/linked-abort.js";
 
 export type CollectorOutcome =
   | {
@@ -39,6 +45,7 @@ export interface PollSink {
 export interface PollerOptions {
   readonly collectors: readonly Collector[];
   readonly client: CollectContext["client"];
+  readonly collectorOptions: CollectorOptions;
   readonly intervalMs: number;
   readonly timeoutMs: number;
   readonly sink: PollSink;
@@ -94,14 +101,22 @@ export class Poller {
     const correlationId = randomUUID();
     const logger = this.#options.logger.child({ correlationId });
     const startedAt = this.#now();
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(new DeadlineError(timeoutMs)), timeoutMs);
-    const signal = AbortSignal.any([this.#stop.signal, deadline.signal]);
-    const context: CollectContext = { client, correlationId, signal };
-    const results = await Promise.all(
-      collectors.map((collector) => this.#collect(collector, context)),
-    );
-    clearTimeout(timer);
+    // Aborted by shutdown or by the deadline (not AbortSignal.any: it leaks on Node 20).
+    const abort = linkedAbort(this.#stop.signal);
+    const timer = setTimeout(() => abort.controller.abort(new DeadlineError(timeoutMs)), timeoutMs);
+    const context: CollectContext = {
+      client,
+      correlationId,
+      signal: abort.signal,
+      options: this.#options.collectorOptions,
+    };
+    let results: CollectorOutcome[];
+    try {
+      results = await Promise.all(collectors.map((collector) => this.#collect(collector, context)));
+    } finally {
+      clearTimeout(timer);
+      abort.release();
+    }
     const outcome: PollOutcome = {
       correlationId,
       ok: results.every((r) => r.ok),

@@ -1,3 +1,5 @@
+import type { CustomerProductRow } from "./customer-data.js";
+
 /** Demo licence usage: several workloads over o365 and crm, 0 to above 100, drifting slowly. */
 
 interface DemoWorkload {
@@ -70,4 +72,41 @@ export function demoUsageItems(now: number): Record<string, unknown>[] {
       attributes: { objectType: "PartnerLicensesUsageInsights" },
     };
   });
+}
+
+/** PartnerLicensesDeploymentInsights per service and channel, from the customers' rows. */
+export function partnerDeploymentItems(
+  rows: readonly CustomerProductRow[],
+  now: number,
+): Record<string, unknown>[] {
+  const totals = new Map<
+    string,
+    { serviceName: string; channel: string; sold: number; deployed: number }
+  >();
+  const seen = new Set<string>();
+  for (const row of rows) {
+    const product = `${row.customerTenantId}/${row.productId}`;
+    if (seen.has(product)) continue;
+    seen.add(product);
+    // The legacy endpoints name services by code (o365, crm), as the usage items do.
+    const key = `${row.serviceCode}\u0000${row.channel}`;
+    const total = totals.get(key) ?? {
+      serviceName: row.serviceCode,
+      channel: row.channel,
+      sold: 0,
+      deployed: 0,
+    };
+    total.sold += row.licensesSold;
+    total.deployed += row.licensesDeployed;
+    totals.set(key, total);
+  }
+  const processedDateTime = processedDateTimeFor(now);
+  return [...totals.values()].map((t) => ({
+    proratedDeploymentPercent: Math.round((t.deployed / t.sold) * 10_000) / 100,
+    licensesSold: t.sold,
+    serviceName: t.serviceName,
+    channel: t.channel,
+    processedDateTime,
+    attributes: { objectType: "PartnerLicensesDeploymentInsights" },
+  }));
 }

@@ -1,7 +1,12 @@
+/** The simulator's endpoints a fault can target. */
+export type Endpoint = "usage" | "deployment" | "customer-usage" | "customer-deployment" | "token";
+
 /** A planned misbehaviour of the simulator, for tests and demos of failure handling. */
 export interface Fault {
-  /** Which endpoint it hits: the API (`usage`), the token endpoint, or either. */
-  readonly target: "usage" | "token" | "any";
+  /** Which endpoint it hits: one of them, any API endpoint (`api`), or anything (`any`). */
+  readonly target: Endpoint | "api" | "any";
+  /** Only this page (1-based, from skip/top) of a paged endpoint. */
+  readonly page?: number;
   /** Answer with this status and the API's error body for it (or `body`). */
   readonly status?: number;
   /** Retry-After header value, as sent. */
@@ -33,8 +38,14 @@ export class FaultQueue {
   }
 
   /** The fault for this request, if any, consuming one use of it. */
-  take(target: "usage" | "token"): Fault | undefined {
-    const entry = this.#queue.find((e) => e.fault.target === target || e.fault.target === "any");
+  take(target: Endpoint, page = 1): Fault | undefined {
+    const entry = this.#queue.find(
+      ({ fault }) =>
+        (fault.target === target ||
+          fault.target === "any" ||
+          (fault.target === "api" && target !== "token")) &&
+        (fault.page === undefined || fault.page === page),
+    );
     if (entry === undefined) return undefined;
     entry.left--;
     if (entry.left <= 0) this.#queue.splice(this.#queue.indexOf(entry), 1);

@@ -2,20 +2,41 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import express, { type Request, type Response } from "express";
-import { LICENSE_USAGE_PATH } from "../partner-center/license-usage.js";
-import { demoUsageItems } from "./demo-data.js";
-import { type Fault, FaultQueue } from "./faults.js";
+import {
+  CUSTOMER_DEPLOYMENT_PATH,
+  CUSTOMER_USAGE_PATH,
+  LICENSE_DEPLOYMENT_PATH,
+  LICENSE_USAGE_PATH,
+} from "../partner-center/paths.js";
+import { type AuthorityOptions, SimulatedAuthority } from "./authority.js";
+import {
+  type AnalyticsKind,
+  AnalyticsQueryError,
+  type AnalyticsRow,
+  aggregate,
+  parseFilter,
+  parseGroupBy,
+} from "./commercial-analytics.js";
+import { type CustomerProductRow, customerProductRows } from "./customer-data.js";
+import { demoUsageItems, partnerDeploymentItems, processedDateTimeFor } from "./demo-data.js";
+import { type Endpoint, type Fault, FaultQueue } from "./faults.js";
 
-export interface SimulatorOptions {
-  readonly tenantId?: string;
-  readonly clientId?: string;
-  readonly clientSecret?: string;
-  /** The first refresh token it accepts; a random one if absent. */
-  readonly refreshToken?: string;
-  readonly accessTokenLifetimeSeconds?: number;
-  /** Entra ID returns a new refresh token with each grant; the simulator revokes the used one. */
-  readonly revokeUsedRefreshTokens?: boolean;
-  readonly now?: () => number;
+/** How the commercial endpoints write `@nextLink` (foreign: to another host, for tests). */
+export type NextLinkStyle = "absolute" | "relative" | "none" | "foreign";
+
+export interface SimulatorOptions extends AuthorityOptions {
+  /** Customers in the commercial analytics (about 10 rows each); default 50. */
+  readonly customers?: number;
+  readonly nextLinks?: NextLinkStyle;
+}
+
+const DEMO_CUSTOMERS = 50;
+const MAX_TOP = 10_000;
+
+function pageOf(req: Request): number {
+  const top = Number((req.query as Record<string, string | undefined>).top ?? MAX_TOP);
+  const skip = Number((req.query as Record<string, string | undefined>).skip ?? 0);
+  return top > 0 ? Math.floor(skip / top) + 1 : 1;
 }
 
 export interface RecordedRequest {
@@ -29,26 +50,8 @@ export interface RecordedRequest {
 }
 
 const MAX_RECORDED = 1000;
-const RESOURCE = "https://api.partnercenter.microsoft.com";
 
-function base64url(value: unknown): string {
-  return Buffer.from(JSON.stringify(value)).toString("base64url");
-}
-
-/** The error body Entra ID sends, with the AADSTS code in description and error_codes. */
-export function aadErrorBody(error: string, aadsts: number, message: string): string {
-  const traceId = randomUUID();
-  const correlationId = randomUUID();
-  return JSON.stringify({
-    error,
-    error_description: `AADSTS${aadsts}: ${message}\r\nTrace ID: ${traceId}\r\nCorrelation ID: ${correlationId}\r\nTimestamp: ${new Date().toISOString()}`,
-    error_codes: [aadsts],
-    timestamp: new Date().toISOString(),
-    trace_id: traceId,
-    correlation_id: correlationId,
-    error_uri: `https://login.microsoftonline.com/error?code=${aadsts}`,
-  });
-}
+export { aadErrorBody } from "./authority.js";
 
 /** Partner Center's error body for a status (the 429 one has its own documented shape). */
 export function apiErrorBody(status: number, retryAfterSeconds?: number): string {
@@ -78,41 +81,52 @@ export function apiErrorBody(status: number, retryAfterSeconds?: number): string
  * and the licence usage endpoint, with the documented headers and error bodies, plus faults.
  */
 export class PartnerCenterSimulator {
-  readonly tenantId: string;
-  readonly clientId: string;
-  readonly clientSecret: string;
   readonly faults = new FaultQueue();
   readonly requests: RecordedRequest[] = [];
-  /** Every refresh token it handed out, oldest first (tests check none leaks). */
-  readonly issuedRefreshTokens: string[] = [];
-  readonly #refreshTokens = new Map<string, { revoked: boolean }>();
-  readonly #accessTokens = new Map<string, number>();
-  readonly #options: SimulatorOptions;
+  readonly authority: SimulatedAuthority;
   readonly #now: () => number;
   readonly #partnerId = randomUUID();
   #usageItems: unknown[] | undefined;
   #usageBody: string | undefined;
+  readonly #customers: number;
+  readonly #nextLinks: NextLinkStyle;
+  #rows: readonly CustomerProductRow[] | undefined;
+  #seed: number | undefined;
+  readonly #aggregated = new Map<string, AnalyticsRow[]>();
   #server: Server | undefined;
 
   constructor(options: SimulatorOptions = {}) {
-    this.#options = options;
     this.#now = options.now ?? Date.now;
-    this.tenantId = options.tenantId ?? "contoso-partner.onmicrosoft.com";
-    this.clientId = options.clientId ?? randomUUID();
-    this.clientSecret = options.clientSecret ?? `sim~${randomBytes(18).toString("base64url")}`;
-    this.#addRefreshToken(options.refreshToken ?? this.#newRefreshToken());
+    this.authority = new SimulatedAuthority(options, this.faults);
+    this.#customers = options.customers ?? DEMO_CUSTOMERS;
+    this.#nextLinks = options.nextLinks ?? "absolute";
+  }
+
+  get tenantId(): string {
+    return this.authority.tenantId;
+  }
+
+  get clientId(): string {
+    return this.authority.clientId;
+  }
+
+  get clientSecret(): string {
+    return this.authority.clientSecret;
+  }
+
+  /** Every refresh token it handed out, oldest first (tests check none leaks). */
+  get issuedRefreshTokens(): readonly string[] {
+    return this.authority.issuedRefreshTokens;
   }
 
   /** The refresh token a new client should be configured with. */
   get initialRefreshToken(): string {
-    const first = this.issuedRefreshTokens[0];
-    if (first === undefined) throw new Error("no refresh token issued");
-    return first;
+    return this.authority.initialRefreshToken;
   }
 
   /** The newest refresh token (the one a well-behaved client holds now). */
   get currentRefreshToken(): string {
-    return this.issuedRefreshTokens.at(-1) ?? this.initialRefreshToken;
+    return this.authority.currentRefreshToken;
   }
 
   /** Serve these items (any JSON, to test bad data); undefined returns to the demo data. */
@@ -127,13 +141,12 @@ export class PartnerCenterSimulator {
   }
 
   revokeRefreshToken(token: string): void {
-    const entry = this.#refreshTokens.get(token);
-    if (entry !== undefined) entry.revoked = true;
+    this.authority.revokeRefreshToken(token);
   }
 
   /** Expires every access token now (the API then answers 401). */
   expireAccessTokens(): void {
-    for (const token of this.#accessTokens.keys()) this.#accessTokens.set(token, 0);
+    this.authority.expireAccessTokens();
   }
 
   usageRequests(): RecordedRequest[] {
@@ -166,15 +179,6 @@ export class PartnerCenterSimulator {
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     this.#server = undefined;
-  }
-
-  #newRefreshToken(): string {
-    return `0.sim.${randomBytes(48).toString("base64url")}`;
-  }
-
-  #addRefreshToken(token: string): void {
-    this.#refreshTokens.set(token, { revoked: false });
-    this.issuedRefreshTokens.push(token);
   }
 
   /** Applies a fault: true if it answered (or will never answer) the request. */
@@ -225,132 +229,30 @@ export class PartnerCenterSimulator {
     app.use(express.urlencoded({ extended: false, limit: "64kb" }));
     app.use(express.json({ limit: "64mb" }));
 
-    const token = async (req: Request, res: Response): Promise<void> => {
-      const fault = this.faults.take("token");
-      if (
-        await this.#applyFault(fault, res, () =>
-          aadErrorBody("temporarily_unavailable", 90033, "A transient error has occurred."),
-        )
-      )
-        return;
-      const body = (req.body ?? {}) as Record<string, string | undefined>;
-      const refuse = (status: number, error: string, aadsts: number, message: string): void => {
-        res
-          .status(status)
-          .type("application/json; charset=utf-8")
-          .send(aadErrorBody(error, aadsts, message));
-      };
-      if (req.params.tenant !== this.tenantId) {
-        refuse(400, "invalid_request", 90002, `Tenant '${String(req.params.tenant)}' not found.`);
-        return;
-      }
-      if (body.grant_type !== "refresh_token") {
-        refuse(
-          400,
-          "unsupported_grant_type",
-          70003,
-          "The app requested an unsupported grant type.",
-        );
-        return;
-      }
-      if (body.client_id !== this.clientId) {
-        refuse(400, "unauthorized_client", 700016, "Application not found in the directory.");
-        return;
-      }
-      if (body.client_secret !== this.clientSecret) {
-        refuse(401, "invalid_client", 7000215, "Invalid client secret provided.");
-        return;
-      }
-      const presented = body.refresh_token ?? "";
-      const entry = this.#refreshTokens.get(presented);
-      if (entry === undefined || entry.revoked) {
-        refuse(
-          400,
-          "invalid_grant",
-          700082,
-          "The refresh token has expired due to inactivity. The token was issued on 2026-01-01T00:00:00Z and was inactive for 90.00:00:00.",
-        );
-        return;
-      }
-      const rotated = this.#newRefreshToken();
-      this.#addRefreshToken(rotated);
-      if (this.#options.revokeUsedRefreshTokens ?? true) entry.revoked = true;
-      const lifetime = this.#options.accessTokenLifetimeSeconds ?? 3600;
-      const now = this.#now();
-      const nowSeconds = Math.floor(now / 1000);
-      const accessToken = [
-        base64url({ typ: "JWT", alg: "RS256", kid: "simulator" }),
-        base64url({
-          aud: RESOURCE,
-          iss: `https://sts.windows.net/${this.tenantId}/`,
-          iat: nowSeconds,
-          nbf: nowSeconds,
-          exp: nowSeconds + lifetime,
-          amr: ["pwd", "mfa"],
-          appid: this.clientId,
-          scp: "user_impersonation",
-          tid: this.tenantId,
-          upn: "admin@contoso-partner.onmicrosoft.com",
-        }),
-        randomBytes(32).toString("base64url"),
-      ].join(".");
-      this.#accessTokens.set(accessToken, now + lifetime * 1000);
-      res.type("application/json; charset=utf-8").send({
-        token_type: "Bearer",
-        scope: "user_impersonation",
-        expires_in: String(lifetime),
-        ext_expires_in: String(lifetime),
-        expires_on: String(nowSeconds + lifetime),
-        not_before: String(nowSeconds),
-        resource: body.resource ?? RESOURCE,
-        access_token: accessToken,
-        refresh_token: rotated,
-        id_token: `${base64url({ typ: "JWT", alg: "none" })}.${base64url({ tid: this.tenantId })}.`,
-      });
-    };
-    app.post("/:tenant/oauth2/token", token);
-    app.post("/:tenant/oauth2/v2.0/token", token);
+    this.authority.install(app, () => this.url);
 
-    app.get(LICENSE_USAGE_PATH, async (req: Request, res: Response) => {
-      const requestId = req.get("MS-RequestId") ?? randomUUID();
-      res.set({
-        "MS-RequestId": requestId,
-        "MS-CorrelationId": req.get("MS-CorrelationId") ?? randomUUID(),
-        "MS-CV": `${randomBytes(12).toString("base64")}.0`,
-        "MS-ServerId": "101112012",
-      });
-      const authorized = this.#authorized(req);
-      (res.locals.record as RecordedRequest).authorized = authorized;
-      if (!authorized) {
-        res
-          .status(401)
-          .set("WWW-Authenticate", `OAuth realm=urn:cpsvc:cpid:${this.#partnerId}`)
-          .type("application/json; charset=utf-8")
-          .send(apiErrorBody(401));
-        return;
-      }
-      const fault = this.faults.take("usage");
-      if (
-        await this.#applyFault(fault, res, (status) =>
-          apiErrorBody(
-            status,
-            fault?.retryAfter !== undefined ? Number(fault.retryAfter) : undefined,
-          ),
-        )
-      ) {
-        return;
-      }
-      if (this.#usageBody !== undefined) {
-        res.type("application/json; charset=utf-8").send(this.#usageBody);
-        return;
-      }
+    this.#apiRoute(app, LICENSE_USAGE_PATH, "usage", () => {
+      if (this.#usageBody !== undefined) return this.#usageBody;
       const items = this.#usageItems ?? demoUsageItems(this.#now());
-      res.type("application/json; charset=utf-8").send({
-        totalCount: items.length,
-        items,
-        attributes: { objectType: "Collection" },
-      });
+      return { totalCount: items.length, items, attributes: { objectType: "Collection" } };
     });
+    this.#apiRoute(app, LICENSE_DEPLOYMENT_PATH, "deployment", () => {
+      const items = partnerDeploymentItems(this.#customerRows(), this.#now());
+      return { totalCount: items.length, items, attributes: { objectType: "Collection" } };
+    });
+    for (const [kind, path] of [
+      ["usage", CUSTOMER_USAGE_PATH],
+      ["deployment", CUSTOMER_DEPLOYMENT_PATH],
+    ] as const) {
+      const endpoint = kind === "usage" ? "customer-usage" : "customer-deployment";
+      this.#apiRoute(
+        app,
+        [path, path.replace(/\/$/, "")],
+        endpoint,
+        (req) => this.#commercialPage(kind, req),
+        (req) => pageOf(req),
+      );
+    }
 
     // Control plane for tests and demos that run the simulator in another process.
     app.post("/_simulator/faults", (req: Request, res: Response) => {
@@ -372,11 +274,112 @@ export class PartnerCenterSimulator {
     return app;
   }
 
+  /**
+   * One API endpoint: Partner Center's response headers, 401 without a valid access token, the
+   * fault queue (per page), then the body `produce` returns (an object, or raw text).
+   */
+  #apiRoute(
+    app: express.Express,
+    path: string | string[],
+    endpoint: Endpoint,
+    produce: (req: Request) => unknown,
+    page: (req: Request) => number = () => 1,
+  ): void {
+    app.get(path, async (req: Request, res: Response) => {
+      res.set({
+        "MS-RequestId": req.get("MS-RequestId") ?? randomUUID(),
+        "MS-CorrelationId": req.get("MS-CorrelationId") ?? randomUUID(),
+        "MS-CV": `${randomBytes(12).toString("base64")}.0`,
+        "MS-ServerId": "101112012",
+      });
+      const authorized = this.#authorized(req);
+      (res.locals.record as RecordedRequest).authorized = authorized;
+      if (!authorized) {
+        res
+          .status(401)
+          .set("WWW-Authenticate", `OAuth realm=urn:cpsvc:cpid:${this.#partnerId}`)
+          .type("application/json; charset=utf-8")
+          .send(apiErrorBody(401));
+        return;
+      }
+      const fault = this.faults.take(endpoint, page(req));
+      const retryAfter = fault?.retryAfter !== undefined ? Number(fault.retryAfter) : undefined;
+      if (await this.#applyFault(fault, res, (status) => apiErrorBody(status, retryAfter))) return;
+      let body: unknown;
+      try {
+        body = produce(req);
+      } catch (error) {
+        if (!(error instanceof AnalyticsQueryError)) throw error;
+        res
+          .status(400)
+          .type("application/json; charset=utf-8")
+          .send(
+            JSON.stringify({
+              code: "400",
+              description: error.message,
+              data: [],
+              source: "PartnerFD",
+            }),
+          );
+        return;
+      }
+      res
+        .type("application/json; charset=utf-8")
+        .send(typeof body === "string" ? body : JSON.stringify(body));
+    });
+  }
+
+  #customerRows(): readonly CustomerProductRow[] {
+    this.#rows ??= customerProductRows(this.#customers, this.#seed);
+    return this.#rows;
+  }
+
+  /** New customer data (another seed), as after Partner Center's next aggregation. */
+  setCustomerSeed(seed: number): void {
+    this.#seed = seed;
+    this.#rows = undefined;
+    this.#aggregated.clear();
+  }
+
+  /** One page of a commercial endpoint: groupby and filter applied, `top`/`skip`, `@nextLink`. */
+  #commercialPage(kind: AnalyticsKind, req: Request): unknown {
+    const q = req.query as Record<string, string | undefined>;
+    const top = q.top === undefined ? MAX_TOP : Number(q.top);
+    const skip = q.skip === undefined ? 0 : Number(q.skip);
+    if (!Number.isInteger(top) || top < 1 || top > MAX_TOP || !Number.isInteger(skip) || skip < 0) {
+      throw new AnalyticsQueryError(`top must be 1 to ${MAX_TOP} and skip 0 or more`);
+    }
+    const key = `${kind}|${q.groupby ?? ""}|${q.filter ?? ""}`;
+    let rows = this.#aggregated.get(key);
+    if (rows === undefined) {
+      const groupBy = parseGroupBy(kind, q.groupby);
+      const filter = q.filter ? parseFilter(kind, q.filter) : () => true;
+      rows = aggregate(
+        kind,
+        this.#customerRows().filter(filter),
+        groupBy,
+        processedDateTimeFor(this.#now()).replace("+00:00", ""),
+      );
+      this.#aggregated.set(key, rows);
+    }
+    const value = rows.slice(skip, skip + top);
+    let nextLink: string | null = null;
+    if (skip + top < rows.length && this.#nextLinks !== "none") {
+      const next = new URL(req.originalUrl, this.url);
+      next.searchParams.set("top", String(top));
+      next.searchParams.set("skip", String(skip + top));
+      nextLink =
+        this.#nextLinks === "relative"
+          ? `${next.pathname}${next.search}`
+          : this.#nextLinks === "foreign"
+            ? `http://partner-center.example.invalid${next.pathname}${next.search}`
+            : next.href;
+    }
+    return { Value: value, "@nextLink": nextLink, TotalCount: rows.length };
+  }
+
   #authorized(req: Request): boolean {
-    const header = req.get("Authorization") ?? "";
-    const match = /^Bearer (.+)$/.exec(header);
-    if (match?.[1] === undefined) return false;
-    const expiresAt = this.#accessTokens.get(match[1]);
-    return expiresAt !== undefined && this.#now() < expiresAt;
+    const match = /^Bearer (.+)$/.exec(req.get("Authorization") ?? "");
+    return match?.[1] !== undefined && this.authority.isValidAccessToken(match[1]);
   }
 }

@@ -1,8 +1,10 @@
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
-import { partnerUsageCollector, selectNewest } from "../../src/collectors/partner-usage.js";
+import { DEFAULT_COLLECTOR_OPTIONS } from "../../src/collectors/collector.js";
+import { partnerUsageCollector } from "../../src/collectors/partner-usage.js";
+import { selectNewest } from "../../src/collectors/rows-collection.js";
 import { ExporterMetrics } from "../../src/metrics/exporter-metrics.js";
-import type { LicenseUsageItem } from "../../src/partner-center/license-usage.js";
+import type { Row } from "../../src/partner-center/rows.js";
 
 const fixture = new URL("../fixtures/seed-usage-response.json", import.meta.url);
 const golden = new URL("../golden/seed-usage.prom", import.meta.url);
@@ -10,9 +12,10 @@ const golden = new URL("../golden/seed-usage.prom", import.meta.url);
 /** Runs the collector on a body, as a poll would, and renders its families. */
 async function expositionFor(body: unknown): Promise<string> {
   const collection = await partnerUsageCollector.collect({
-    client: { getJson: async () => body },
+    client: { getJson: async () => body, baseUrl: "http://127.0.0.1" },
     correlationId: "00000000-0000-0000-0000-000000000000",
     signal: new AbortController().signal,
+    options: DEFAULT_COLLECTOR_OPTIONS,
   });
   const metrics = new ExporterMetrics({
     collectors: [partnerUsageCollector],
@@ -86,11 +89,10 @@ describe("partner-usage collector", () => {
 });
 
 describe("selectNewest", () => {
-  const item = (processedAt: number, usagePercent: number): LicenseUsageItem => ({
-    workload: "Exchange",
-    service: "o365",
-    channel: "reseller",
-    usagePercent,
+  type UsageRow = Row<"workload" | "service" | "channel", "usagePercent">;
+  const item = (processedAt: number, usagePercent: number, channel = "reseller"): UsageRow => ({
+    labels: { workload: "Exchange", service: "o365", channel },
+    values: { usagePercent },
     processedAt,
   });
 
@@ -106,7 +108,7 @@ describe("selectNewest", () => {
   });
 
   it("treats label sets that differ in any label as different series", () => {
-    const other = { ...item(1, 5), channel: "direct" };
+    const other = item(1, 5, "direct");
     expect(selectNewest([item(1, 10), other]).kept).toHaveLength(2);
   });
 });

@@ -110,6 +110,7 @@ beforeAll(async () => {
     POLL_INTERVAL: "1s",
     MAX_RETRIES: "0",
     WEB_LISTEN_ADDRESS: `127.0.0.1:${exporterPort}`,
+    COLLECTORS: "partner-usage,partner-deployment,customer-usage,customer-deployment",
   });
   await exporter.waitFor(/"msg":"poll succeeded"/, WAIT_MS);
 

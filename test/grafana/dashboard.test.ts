@@ -82,6 +82,26 @@ const queries = panels.flatMap((panel) =>
   (panel.targets ?? []).map((target) => ({ panel, target, expr: target.expr ?? "" })),
 );
 
+/**
+ * The variables each metric's selectors must filter on, and those they must not: the Service and
+ * Workload variables list the values of partner_license_usage_percent (service codes such as
+ * "o365"), so the per-service deployment metrics (no workload label) skip Workload, and the
+ * per-customer metrics (whose service label is the service's name) skip both. A variable on a
+ * label a metric lacks, or spells differently, would empty its panel on any single value.
+ */
+function variablesFor(metric: string): {
+  readonly wanted: readonly string[];
+  readonly forbidden: readonly string[];
+} {
+  if (metric.startsWith("partner_license_usage_"))
+    return { wanted: LABEL_VARIABLES, forbidden: [] };
+  if (metric === "partner_license_deployment_percent" || metric === "partner_licenses_sold")
+    return { wanted: ["job", "instance", "channel", "service"], forbidden: ["workload"] };
+  if (metric.startsWith("partner_customer_"))
+    return { wanted: ["job", "instance", "channel"], forbidden: ["service", "workload"] };
+  return { wanted: ["job", "instance"], forbidden: [] };
+}
+
 /** What Grafana sends with every variable at "All" (allValue `.*`). */
 const ALL_VALUES = Object.fromEntries(LABEL_VARIABLES.map((name) => [name, ".*"]));
 /** What Grafana sends for a multi-value selection: a regex-escaped alternation. */
@@ -223,6 +243,60 @@ describe("panels", () => {
     expect(titles.length).toBe(new Set(titles).size);
   });
 
+  it("has a Customers row with adoption, unassigned licences and deployment per service", () => {
+    const rows = (dashboard.panels ?? []).filter((p) => p.type === "row");
+    expect(rows.map((r) => r.title)).toContain("Customers");
+    const withQuery = (pattern: RegExp) =>
+      panels.filter((p) => (p.targets ?? []).some((t) => pattern.test(t.expr ?? "")));
+    // Lowest adoption per customer and workload, qualified == 0 left out (no division by zero).
+    const adoption = withQuery(
+      /^bottomk\(20, sum by \(customer, customer_id, workload\) \(partner_customer_licenses_active\{/,
+    );
+    expect(adoption.map((p) => p.type)).toEqual(["table"]);
+    expect(adoption[0]?.fieldConfig?.defaults?.unit).toBe("percent");
+    expect(adoption[0]?.targets?.[0]?.expr ?? "", "guards against qualified == 0").toMatch(
+      /\(sum by \([^)]*\) \(partner_customer_licenses_qualified\{[^}]*\}\) > 0\)/,
+    );
+    // Licences sold but not deployed, per customer and service.
+    const unassigned = withQuery(
+      /^topk\(20, sum by \(customer, customer_id, service\) \(partner_customer_licenses_sold\{[^}]*\} - partner_customer_licenses_deployed\{/,
+    );
+    expect(unassigned.map((p) => p.type)).toEqual(["table"]);
+    expect(["none", "short"]).toContain(unassigned[0]?.fieldConfig?.defaults?.unit);
+    // Deployment percent per service, which can exceed 100.
+    const deployment = withQuery(/partner_license_deployment_percent\{/);
+    expect(deployment.map((p) => p.type)).toEqual(["bargauge"]);
+    expect(deployment[0]?.fieldConfig?.defaults?.unit).toBe("percent");
+    // Collector health, in the health row.
+    for (const metric of [
+      "partner_center_collector_success",
+      "partner_center_collector_last_success_timestamp_seconds",
+      "partner_center_collector_duration_seconds",
+    ]) {
+      expect(
+        panels.some(
+          (p) => p.type === "table" && (p.targets ?? []).some((t) => t.expr?.includes(metric)),
+        ),
+        metric,
+      ).toBe(true);
+    }
+  });
+
+  it("keeps each row's panels below it and above the next row", () => {
+    const top = dashboard.panels ?? [];
+    const rowYs = top.filter((p) => p.type === "row").map((p) => p.gridPos?.y ?? 0);
+    let row = -1;
+    for (const panel of top) {
+      if (panel.type === "row") {
+        row++;
+        continue;
+      }
+      const y = panel.gridPos?.y ?? 0;
+      expect(y, panel.title).toBeGreaterThan(rowYs[row] ?? -1);
+      expect(y, panel.title).toBeLessThan(rowYs[row + 1] ?? Number.POSITIVE_INFINITY);
+    }
+  });
+
   it.each(panels.map((p) => [p.title, p]))(
     "%s has a description, a unit and thresholds",
     (_, panel) => {
@@ -234,9 +308,10 @@ describe("panels", () => {
     },
   );
 
-  it("never caps licence usage at 100%", () => {
+  it("never caps licence usage, adoption or deployment at 100%", () => {
     for (const { panel, expr } of queries) {
-      if (!expr.includes("partner_license_usage_percent")) continue;
+      if (!/partner_license_(usage|deployment)_percent|partner_customer_licenses_active/.test(expr))
+        continue;
       const max = panel.fieldConfig?.defaults?.max;
       expect(max === undefined || max > 100, `${panel.title}: max ${max}`).toBe(true);
     }
@@ -285,15 +360,19 @@ describe("queries", () => {
 
   it.each(cases)("%s filters every selector on the dashboard's variables", (_, { expr }) => {
     for (const selector of vectorSelectors(interpolate(expr, MARKERS))) {
-      const wanted = selector.metric.startsWith("partner_license_")
-        ? LABEL_VARIABLES
-        : (["job", "instance"] as const);
+      const { wanted, forbidden } = variablesFor(selector.metric);
       for (const label of wanted) {
         expect(selector.matchers, `${selector.metric} on ${label}`).toContainEqual({
           name: label,
           op: "=~",
           value: `VAR_${label}`,
         });
+      }
+      for (const label of forbidden) {
+        expect(
+          selector.matchers.filter((m) => m.value.includes(`VAR_${label}`)),
+          `${selector.metric} must not filter on $${label}`,
+        ).toEqual([]);
       }
     }
   });

@@ -5,7 +5,7 @@ import {
   ApiTimeoutError,
   InvalidResponseError,
 } from "../../src/partner-center/errors.js";
-import { LICENSE_USAGE_PATH } from "../../src/partner-center/license-usage.js";
+import { LICENSE_USAGE_PATH } from "../../src/partner-center/paths.js";
 import { PartnerCenterSimulator } from "../../src/simulator/simulator.js";
 import { clientStack } from "../helpers/client-stack.js";
 

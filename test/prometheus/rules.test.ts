@@ -9,13 +9,19 @@ import { parse as parseYaml } from "yaml";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const RULES = "deploy/prometheus/partner-center-exporter.rules.yml";
-const RULE_TESTS = "deploy/prometheus/partner-center-exporter.rules.test.yml";
+/** Minute-stepped tests, and the customer alerts' (for: 7d) stepped by the hour to stay fast. */
+const RULE_TESTS = [
+  "deploy/prometheus/partner-center-exporter.rules.test.yml",
+  "deploy/prometheus/partner-center-exporter.customers.rules.test.yml",
+];
 const PROMETHEUS_CONFIG = "deploy/prometheus/prometheus.yml";
 const ALERTMANAGER_CONFIG = "deploy/alertmanager/alertmanager.yml";
 const RUNBOOK = "docs/runbook.md";
 const RUNBOOK_URL =
   "https://github.com/partner-center-exporter/partner-center-exporter/blob/main/docs/runbook.md";
 const TOOL_TIMEOUT_MS = 30_000;
+/** `promtool test rules` steps through every evaluation up to each test's last eval_time (~4 s). */
+const RULE_TESTS_TIMEOUT_MS = 60_000;
 
 const INSTALL_HINT: Readonly<Record<string, string>> = {
   promtool: "install Prometheus's promtool (Debian/Ubuntu: apt-get install prometheus)",
@@ -28,9 +34,13 @@ interface ToolResult {
 }
 
 /** Runs a tool from the repository root; resolves with its exit code, rejects if it is missing. */
-function runTool(tool: string, args: readonly string[]): Promise<ToolResult> {
+function runTool(
+  tool: string,
+  args: readonly string[],
+  { timeout = TOOL_TIMEOUT_MS }: { readonly timeout?: number } = {},
+): Promise<ToolResult> {
   return new Promise((resolve, reject) => {
-    execFile(tool, args, { cwd: ROOT, timeout: TOOL_TIMEOUT_MS }, (error, stdout, stderr) => {
+    execFile(tool, args, { cwd: ROOT, timeout }, (error, stdout, stderr) => {
       if (error?.code === "ENOENT") {
         reject(new Error(`${tool} is not on PATH: ${INSTALL_HINT[tool] ?? `install ${tool}`}`));
         return;
@@ -41,8 +51,12 @@ function runTool(tool: string, args: readonly string[]): Promise<ToolResult> {
   });
 }
 
-async function expectSuccess(tool: string, args: readonly string[]): Promise<string> {
-  const result = await runTool(tool, args);
+async function expectSuccess(
+  tool: string,
+  args: readonly string[],
+  options: { readonly timeout?: number } = {},
+): Promise<string> {
+  const result = await runTool(tool, args, options);
   expect(result.code, result.output).toBe(0);
   return result.output;
 }
@@ -110,8 +124,10 @@ describe("promtool and amtool", () => {
     expect(output).toContain(`SUCCESS: ${alerts.length} rules found`);
   });
 
-  it("promtool test rules passes the unit tests", { timeout: TOOL_TIMEOUT_MS }, async () => {
-    const output = await expectSuccess("promtool", ["test", "rules", RULE_TESTS]);
+  it("promtool test rules passes the unit tests", { timeout: RULE_TESTS_TIMEOUT_MS }, async () => {
+    const output = await expectSuccess("promtool", ["test", "rules", ...RULE_TESTS], {
+      timeout: RULE_TESTS_TIMEOUT_MS,
+    });
     expect(output).toContain("SUCCESS");
   });
 
@@ -146,6 +162,27 @@ describe("promtool and amtool", () => {
     },
   );
 
+  it.each([
+    ["PartnerCenterCustomerLowAdoption", "info", "null"],
+    ["PartnerCenterCustomerUnassignedLicenses", "info", "null"],
+    ["PartnerCenterCollectorFailing", "warning", "tickets"],
+  ])(
+    "Alertmanager routes %s (severity=%s) to %s",
+    { timeout: TOOL_TIMEOUT_MS },
+    async (alertname, severity, receiver) => {
+      await expectSuccess("amtool", [
+        "config",
+        "routes",
+        "test",
+        `--config.file=${ALERTMANAGER_CONFIG}`,
+        `--verify.receivers=${receiver}`,
+        `alertname=${alertname}`,
+        `severity=${severity}`,
+        "customer_id=00000000-0000-0000-0000-000000000001",
+      ]);
+    },
+  );
+
   it("fails with a clear message when a tool is missing", async () => {
     await expect(runTool("promtool-that-does-not-exist", [])).rejects.toThrow(/is not on PATH/);
   });
@@ -156,14 +193,34 @@ describe("alert rules", () => {
 
   it("has the alerts the runbook and Alertmanager configuration expect", () => {
     expect(alerts.map((rule) => rule.alert).sort()).toEqual([
+      "PartnerCenterAccessTokenWithoutMFA",
       "PartnerCenterAuthenticationFailing",
+      "PartnerCenterCollectorFailing",
+      "PartnerCenterCustomerLowAdoption",
+      "PartnerCenterCustomerUnassignedLicenses",
       "PartnerCenterDataStale",
       "PartnerCenterExporterDown",
       "PartnerCenterLicenseUsageAbove100",
       "PartnerCenterLicenseUsageLow",
       "PartnerCenterPollsFailing",
+      "PartnerCenterRefreshTokenExpiringSoon",
       "PartnerCenterThrottled",
     ]);
+  });
+
+  it("keeps the per-customer alerts in their own group, quiet (info) and slow (7d)", () => {
+    const groups = readYaml<RuleFile>(RULES).groups;
+    const customers = groups.find((group) => group.name === "partner-center-customers");
+    expect(customers?.rules.map((rule) => rule.alert).sort()).toEqual([
+      "PartnerCenterCustomerLowAdoption",
+      "PartnerCenterCustomerUnassignedLicenses",
+    ]);
+    for (const rule of customers?.rules ?? []) {
+      expect(rule.labels?.severity, rule.alert).toBe("info");
+      expect(rule.for, rule.alert).toBe("7d");
+      expect(rule.annotations?.summary, rule.alert).toContain("$labels.customer");
+      expect(rule.annotations?.description, rule.alert).toContain("$labels.customer_id");
+    }
   });
 
   it.each(alertCases)("%s has a severity, a summary and a description", (_, rule) => {
@@ -180,7 +237,7 @@ describe("alert rules", () => {
   });
 
   it.each(alertCases)("%s is unit-tested both firing and not firing", (name) => {
-    const cases = readYaml<RuleTestFile>(RULE_TESTS).tests.flatMap(
+    const cases = RULE_TESTS.flatMap((file) => readYaml<RuleTestFile>(file).tests).flatMap(
       (test) => test.alert_rule_test ?? [],
     );
     const own = cases.filter((c) => c.alertname === name);

@@ -1,0 +1,57 @@
+import { fetchAllPages } from "../partner-center/paging.js";
+import { parseRows, type RowSchema, skipReasons } from "../partner-center/rows.js";
+import type { CollectContext, Collection, Collector, GaugeFamily } from "./collector.js";
+import { rowsToCollection } from "./rows-collection.js";
+
+export interface CommercialCollectorSpec<L extends string, V extends string> {
+  readonly name: string;
+  readonly description: string;
+  readonly path: string;
+  readonly schema: RowSchema<L, V>;
+  /** The API fields it may group by (the endpoint's dimensions). */
+  readonly groupableFields: readonly string[];
+  /** Its default groupby: per customer, workload, service and channel, products aggregated. */
+  readonly defaultGroupBy: readonly string[];
+  /** Family -> the row value it exports. */
+  readonly families: readonly (readonly [GaugeFamily, V])[];
+}
+
+/**
+ * A collector over one of the commercial analytics endpoints (per customer and product, paged):
+ * groupby and filter passed through, every page read, all or nothing.
+ */
+export function commercialCollector<L extends string, V extends string>(
+  spec: CommercialCollectorSpec<L, V>,
+): Collector {
+  return {
+    name: spec.name,
+    defaultEnabled: false,
+    description: spec.description,
+    families: spec.families.map(([family]) => family),
+    skipReasons: [...skipReasons(spec.schema.required), "duplicate"],
+    async collect({ client, correlationId, signal, options }: CollectContext): Promise<Collection> {
+      // CUSTOMER_GROUP_BY is shared: fields this endpoint does not have (workloads, for
+      // deployment) are left out rather than sent.
+      const groupBy = (options.customerGroupBy ?? spec.defaultGroupBy).filter((f) =>
+        spec.groupableFields.includes(f),
+      );
+      const params: Record<string, string> = { groupby: groupBy.join(",") };
+      if (options.customerFilter !== undefined) params.filter = options.customerFilter;
+      const raw = await fetchAllPages(
+        client,
+        {
+          path: spec.path,
+          params,
+          maxRows: options.customerMaxSeries,
+          pageSize: options.customerPageSize,
+        },
+        { correlationId, signal },
+      );
+      const parsed = parseRows(raw, spec.schema, "Value");
+      return rowsToCollection(
+        parsed,
+        Object.fromEntries(spec.families.map(([family, value]) => [family.name, value])),
+      );
+    },
+  };
+}

@@ -1,0 +1,61 @@
+import { CUSTOMER_DEPLOYMENT_PATH } from "../partner-center/paths.js";
+import { commercialCollector } from "./commercial-collector.js";
+
+const LABELS = [
+  "customer_id",
+  "customer",
+  "product_id",
+  "product",
+  "service",
+  "service_code",
+  "channel",
+] as const;
+
+/** Licences deployed and sold per customer and product: what is sold but not assigned. */
+export const customerDeploymentCollector = commercialCollector({
+  name: "customer-deployment",
+  description:
+    "licences deployed and sold per customer and product (/v1/analytics/commercial/deployment/license/)",
+  path: CUSTOMER_DEPLOYMENT_PATH,
+  schema: {
+    labels: {
+      customer_id: "customerTenantId",
+      customer: "customerName",
+      product_id: "productId",
+      product: "productName",
+      service: "serviceName",
+      service_code: "serviceCode",
+      channel: "channel",
+    },
+    required: [],
+    values: { deployed: ["licensesDeployed"], sold: ["licensesSold"] },
+  },
+  groupableFields: [
+    "serviceCode",
+    "serviceName",
+    "channel",
+    "customerTenantId",
+    "customerName",
+    "productId",
+    "productName",
+  ],
+  defaultGroupBy: ["customerTenantId", "customerName", "serviceCode", "serviceName", "channel"],
+  families: [
+    [
+      {
+        name: "partner_customer_licenses_deployed",
+        help: "Licences of a customer that are assigned to users (licensesDeployed), as Partner Center reports them.",
+        labelNames: LABELS,
+      },
+      "deployed",
+    ],
+    [
+      {
+        name: "partner_customer_licenses_sold",
+        help: "Licences sold to a customer (licensesSold), as Partner Center reports them.",
+        labelNames: LABELS,
+      },
+      "sold",
+    ],
+  ],
+});

@@ -1,0 +1,79 @@
+import { CUSTOMER_USAGE_PATH } from "../partner-center/paths.js";
+import { commercialCollector } from "./commercial-collector.js";
+
+const LABELS = [
+  "customer_id",
+  "customer",
+  "product_id",
+  "product",
+  "workload",
+  "workload_code",
+  "service",
+  "service_code",
+  "channel",
+] as const;
+
+/** Licence usage per customer, product and workload (the commercial endpoint that supersedes the seed's). */
+export const customerUsageCollector = commercialCollector({
+  name: "customer-usage",
+  description:
+    "licence usage per customer, product and workload (/v1/analytics/commercial/usage/license/)",
+  path: CUSTOMER_USAGE_PATH,
+  schema: {
+    labels: {
+      customer_id: "customerTenantId",
+      customer: "customerName",
+      product_id: "productId",
+      product: "productName",
+      workload: "workloadName",
+      workload_code: "workloadCode",
+      service: "serviceName",
+      service_code: "serviceCode",
+      channel: "channel",
+    },
+    required: [],
+    // The documented example spells it licenseActive.
+    values: {
+      active: ["licensesActive", "licenseActive"],
+      qualified: ["licensesQualified", "licenseQualified"],
+    },
+  },
+  groupableFields: [
+    "workloadCode",
+    "workloadName",
+    "serviceCode",
+    "serviceName",
+    "channel",
+    "customerTenantId",
+    "customerName",
+    "productId",
+    "productName",
+  ],
+  defaultGroupBy: [
+    "customerTenantId",
+    "customerName",
+    "workloadCode",
+    "workloadName",
+    "serviceCode",
+    "serviceName",
+    "channel",
+  ],
+  families: [
+    [
+      {
+        name: "partner_customer_licenses_active",
+        help: "Active licences (used in the last 28 days) of a customer, as Partner Center reports them (licensesActive).",
+        labelNames: LABELS,
+      },
+      "active",
+    ],
+    [
+      {
+        name: "partner_customer_licenses_qualified",
+        help: "Qualified licences of a customer, as Partner Center reports them (licensesQualified); active / qualified is the usage.",
+        labelNames: LABELS,
+      },
+      "qualified",
+    ],
+  ],
+});

@@ -1,0 +1,121 @@
+import { ExporterError } from "../errors/exporter-error.js";
+import type { PartnerCenterClient, RequestContext } from "./client.js";
+import { InvalidResponseError } from "./errors.js";
+
+/** The commercial endpoints' maximum (and default) page size. */
+export const MAX_PAGE_SIZE = 10_000;
+/** However the links chain, a poll stops after this many pages. */
+const HARD_PAGE_LIMIT = 1_000;
+
+/** More rows than CUSTOMER_MAX_SERIES: the poll fails rather than truncating silently. */
+export class TooManySeriesError extends ExporterError {
+  readonly reason = "too_many_series";
+  constructor(rows: number, limit: number) {
+    super(
+      `Partner Center reports ${rows} rows, over CUSTOMER_MAX_SERIES=${limit}: narrow them with CUSTOMER_FILTER or a coarser CUSTOMER_GROUP_BY, or raise CUSTOMER_MAX_SERIES`,
+    );
+    this.name = "TooManySeriesError";
+  }
+}
+
+export interface PagedQuery {
+  readonly path: string;
+  readonly params: Readonly<Record<string, string>>;
+  readonly maxRows: number;
+  readonly pageSize?: number;
+}
+
+interface Page {
+  readonly rows: readonly unknown[];
+  readonly nextLink: string | undefined;
+  readonly totalCount: number | undefined;
+}
+
+/** The commercial body: `{"Value": [...], "@nextLink": ..., "TotalCount": N}` (casing varies in the docs). */
+function parsePage(body: unknown): Page {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw new InvalidResponseError('body is not an object with "Value"');
+  }
+  const record = body as Record<string, unknown>;
+  const rows = record.Value ?? record.value;
+  if (!Array.isArray(rows))
+    throw new InvalidResponseError(
+      `"Value" is ${JSON.stringify(rows) ?? "missing"}, expected an array`,
+    );
+  const link = record["@nextLink"] ?? record.nextLink;
+  if (link !== undefined && link !== null && typeof link !== "string") {
+    throw new InvalidResponseError(
+      `"@nextLink" is ${JSON.stringify(link)}, expected a string or null`,
+    );
+  }
+  const total = record.TotalCount ?? record.totalCount;
+  return {
+    rows,
+    nextLink: typeof link === "string" && link !== "" ? link : undefined,
+    totalCount: typeof total === "number" && Number.isFinite(total) ? total : undefined,
+  };
+}
+
+/**
+ * Turns a next link into a path under the API base URL. A link to another host (or outside the
+ * base URL) is refused: the access token goes only to Partner Center.
+ */
+export function nextLinkPath(baseUrl: string, link: string): string {
+  const base = new URL(`${baseUrl}/`);
+  const target = new URL(link, base);
+  if (target.origin !== base.origin) {
+    throw new InvalidResponseError(
+      `next link points to another host (${target.host}); not following it with the access token`,
+    );
+  }
+  const basePath = base.pathname.replace(/\/$/, "");
+  const path = `${target.pathname}${target.search}`;
+  // A relative link may or may not repeat the base URL's own path.
+  return basePath !== "" && path.startsWith(`${basePath}/`) ? path.slice(basePath.length) : path;
+}
+
+/**
+ * Reads every page of a commercial analytics query: `top`/`skip`, following `@nextLink` when
+ * present, all pages under one correlation id, bounded in pages and rows. All or nothing: any
+ * failed page fails the whole read.
+ */
+export async function fetchAllPages(
+  client: Pick<PartnerCenterClient, "getJson" | "baseUrl">,
+  query: PagedQuery,
+  context: RequestContext,
+): Promise<unknown[]> {
+  const pageSize = Math.min(query.pageSize ?? MAX_PAGE_SIZE, MAX_PAGE_SIZE);
+  const first = new URLSearchParams({ top: String(pageSize), skip: "0", ...query.params });
+  let path = `${query.path}?${first.toString()}`;
+  let skip = 0;
+  const rows: unknown[] = [];
+  const visited = new Set<string>();
+  const maxPages = Math.min(HARD_PAGE_LIMIT, Math.ceil(query.maxRows / pageSize) + 2);
+  for (let pages = 1; ; pages++) {
+    visited.add(path);
+    const page = parsePage(await client.getJson(path, context));
+    if (page.totalCount !== undefined && page.totalCount > query.maxRows) {
+      throw new TooManySeriesError(page.totalCount, query.maxRows);
+    }
+    for (const row of page.rows) rows.push(row);
+    if (rows.length > query.maxRows) throw new TooManySeriesError(rows.length, query.maxRows);
+    skip += page.rows.length;
+    let next: string | undefined;
+    if (page.nextLink !== undefined) {
+      next = nextLinkPath(client.baseUrl, page.nextLink);
+    } else if (page.totalCount !== undefined && skip < page.totalCount && page.rows.length > 0) {
+      // No link, but the count says there is more: page on with skip.
+      const params = new URLSearchParams({
+        ...query.params,
+        top: String(pageSize),
+        skip: String(skip),
+      });
+      next = `${query.path}?${params.toString()}`;
+    }
+    if (next === undefined) return rows;
+    if (visited.has(next))
+      throw new InvalidResponseError(`next link repeats an earlier page (${next})`);
+    if (pages >= maxPages) throw new InvalidResponseError(`more than ${maxPages} pages; stopping`);
+    path = next;
+  }
+}

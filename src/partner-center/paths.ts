@@ -1,0 +1,5 @@
+/** Partner Center's licence analytics endpoints (relative to the API base URL). */
+export const LICENSE_USAGE_PATH = "/v1/analytics/licenses/usage";
+export const LICENSE_DEPLOYMENT_PATH = "/v1/analytics/licenses/deployment";
+export const CUSTOMER_USAGE_PATH = "/v1/analytics/commercial/usage/license/";
+export const CUSTOMER_DEPLOYMENT_PATH = "/v1/analytics/commercial/deployment/license/";
