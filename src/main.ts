@@ -1,13 +1,16 @@
-import { mkdir, mkdtemp } from "node:fs/promises";
+import { unwatchFile, watchFile } from "node:fs";
+import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import { AccessTokenProvider } from "./auth/access-token-provider.js";
-import { chooseRefreshToken, RefreshTokenStore, sha256 } from "./auth/refresh-token-store.js";
 import { TokenClient } from "./auth/token-client.js";
+import { openTokenState } from "./auth/token-state.js";
 import { ALL_COLLECTORS } from "./collectors/index.js";
+import { selectCollectors } from "./collectors/select.js";
 import { type Config, defaultStateDir } from "./config/load-config.js";
-import { createApp, listen } from "./http/server.js";
+import { SecretSource } from "./config/secret-source.js";
+import { type RunningServer, serve, WebConfigError } from "./http/server.js";
 import type { SecretScrubber } from "./log/secret-scrubber.js";
 import { ExporterMetrics } from "./metrics/exporter-metrics.js";
 import { PartnerCenterClient } from "./partner-center/client.js";
@@ -31,6 +34,7 @@ export class StartupError extends Error {
 }
 
 const SHUTDOWN_GRACE_MS = 5_000;
+const SECRET_FILE_CHECK_MS = 5_000;
 
 /** Wires config -> auth -> client -> poller -> metrics -> HTTP, and starts polling. */
 export async function startExporter(
@@ -56,44 +60,36 @@ export async function startExporter(
     };
     logger.info({ simulator: url }, "demo mode: polling the built-in Partner Center simulator");
   }
-  scrubber.add(config.clientSecret);
-  scrubber.add(config.refreshToken);
+  const clientSecret = new SecretSource(config.clientSecret, config.secretFiles.clientSecret, (v) =>
+    scrubber.add(v),
+  );
+  const configuredToken = new SecretSource(
+    config.refreshToken,
+    config.secretFiles.refreshToken,
+    (v) => scrubber.add(v),
+  );
 
   const stateDir = config.stateDir ?? defaultStateDir(env);
-  const store = new RefreshTokenStore(stateDir);
-  try {
-    await mkdir(stateDir, { recursive: true, mode: 0o700 });
-    await store.removeLeftovers();
-  } catch (error) {
-    logger.error(
-      { stateDir, code: (error as NodeJS.ErrnoException).code },
-      "STATE_DIR cannot be created: rotated refresh tokens will live only in memory",
-    );
-  }
-  const stored = await store.load();
-  if (stored.kind === "unreadable") logger.warn({ stateDir }, stored.problem);
-  const chosen = chooseRefreshToken(
-    config.refreshToken,
-    stored.kind === "found" ? stored.token : undefined,
-  );
-  if (chosen === undefined) {
+  const state = await openTokenState(stateDir, configuredToken.current(), logger);
+  if (state.refreshToken === undefined) {
     await simulator?.stop();
     throw new StartupError(
-      `PARTNER_CENTER_REFRESH_TOKEN (--partner-center.refresh-token): required (set it or PARTNER_CENTER_REFRESH_TOKEN_FILE; STATE_DIR ${stateDir} holds no persisted token)`,
+      `PARTNER_CENTER_REFRESH_TOKEN (--partner-center.refresh-token): required (set it or PARTNER_CENTER_REFRESH_TOKEN_FILE, or run partner-center-exporter login; STATE_DIR ${stateDir} holds no persisted token)`,
     );
   }
-  if (chosen.source === "persisted") {
-    logger.info({ path: store.path }, "using the persisted (rotated) refresh token");
-  } else if (stored.kind === "found") {
-    logger.info("the configured refresh token changed since the last run; using it");
-  }
 
-  const metrics = new ExporterMetrics({ collectors: ALL_COLLECTORS, version: VERSION });
+  const { collectors, problems } = selectCollectors(ALL_COLLECTORS, config.collectors, config.demo);
+  if (problems.length > 0) {
+    await simulator?.stop();
+    throw new StartupError(problems.join("\n"));
+  }
+  const metrics = new ExporterMetrics({ collectors, version: VERSION });
   const tokenClient = new TokenClient({
     authorityHost: config.authorityHost,
     tenantId: config.tenantId,
     clientId: config.clientId,
-    clientSecret: config.clientSecret,
+    clientSecret: () => clientSecret.current(),
+    resource: config.resource,
     requestTimeoutMs: config.requestTimeoutMs,
     maxRetries: config.maxRetries,
     retryBackoffMs: config.retryBackoffMs,
@@ -101,14 +97,12 @@ export async function startExporter(
   });
   const tokens = new AccessTokenProvider({
     client: tokenClient,
-    store,
-    refreshToken: chosen.token,
-    configuredSha256:
-      config.refreshToken !== undefined
-        ? sha256(config.refreshToken)
-        : stored.kind === "found"
-          ? stored.token.configuredSha256
-          : undefined,
+    store: state.store,
+    refreshToken: state.refreshToken,
+    refreshTokenIssuedAt: state.issuedAt,
+    configuredSha256: state.configuredSha256,
+    configuredRefreshToken: () => configuredToken.current(),
+    clientSecret: () => clientSecret.current(),
     logger,
     scrubber,
     observer: metrics.tokenObserver,
@@ -126,19 +120,32 @@ export async function startExporter(
     logger,
   });
   const poller = new Poller({
-    collectors: ALL_COLLECTORS,
+    collectors,
+    collectorOptions: {
+      customerGroupBy: config.customerGroupBy,
+      customerFilter: config.customerFilter,
+      customerMaxSeries: config.customerMaxSeries,
+      customerPageSize: config.customerPageSize,
+    },
     client,
     intervalMs: config.pollIntervalMs,
     timeoutMs: config.pollTimeoutMs,
     sink: metrics,
     logger,
   });
-  const app = createApp({ metrics, telemetryPath: config.telemetryPath, version: VERSION, logger });
-  let server: Awaited<ReturnType<typeof listen>>;
+  let server: RunningServer;
   try {
-    server = await listen(app, config.listen);
+    server = await serve({
+      metrics,
+      telemetryPath: config.telemetryPath,
+      version: VERSION,
+      logger,
+      listen: config.listen,
+      webConfigFile: config.webConfigFile,
+    });
   } catch (error) {
     await simulator?.stop();
+    if (error instanceof WebConfigError) throw new StartupError(error.message);
     const code = (error as NodeJS.ErrnoException).code ?? "error";
     throw new StartupError(
       `WEB_LISTEN_ADDRESS (--web.listen-address): cannot listen on ${config.listen.host ?? ""}:${config.listen.port} (${code})`,
@@ -150,11 +157,24 @@ export async function startExporter(
       version: VERSION,
       pollInterval: `${config.pollIntervalMs}ms`,
       partnerCenter: config.partnerCenterUrl,
+      collectors: collectors.map((c) => c.name),
       stateDir,
     },
     "partner-center-exporter listening",
   );
   poller.start();
+  // A re-consented token or a new client secret dropped into a mounted file: if polls are failing,
+  // try again now instead of at the next interval.
+  const watched = [clientSecret.path, configuredToken.path].filter(
+    (p): p is string => p !== undefined,
+  );
+  for (const path of watched) {
+    watchFile(path, { interval: SECRET_FILE_CHECK_MS, persistent: false }, () => {
+      configuredToken.current();
+      clientSecret.current();
+      if (metrics.status.lastPollOk === false) void poller.pollOnce();
+    });
+  }
 
   return {
     url: server.url,
@@ -163,6 +183,7 @@ export async function startExporter(
     stateDir,
     simulator,
     async stop() {
+      for (const path of watched) unwatchFile(path);
       await poller.stop();
       await server.close(SHUTDOWN_GRACE_MS);
       await simulator?.stop();

@@ -1,5 +1,6 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { CLOUD_NAMES, CLOUDS, type CloudName } from "./clouds.js";
 import { parseDuration } from "./duration.js";
 import { type ListenAddress, parseListenAddress } from "./listen-address.js";
 import { flagAliases, SETTINGS, type SettingEnv, type SettingSpec } from "./settings.js";
@@ -14,8 +15,16 @@ export interface Config {
   readonly clientSecret: string;
   /** The configured refresh token; the persisted one may take its place at start-up. */
   readonly refreshToken: string | undefined;
+  readonly cloud: CloudName;
   readonly authorityHost: string;
   readonly partnerCenterUrl: string;
+  /** The API's resource (audience) in the token request, from the cloud. */
+  readonly resource: string;
+  /** Files the secrets came from (`*_FILE`), re-read when they change. */
+  readonly secretFiles: {
+    readonly clientSecret: string | undefined;
+    readonly refreshToken: string | undefined;
+  };
   readonly locale: string;
   readonly pollIntervalMs: number;
   readonly pollTimeoutMs: number;
@@ -27,9 +36,36 @@ export interface Config {
   readonly stateDir: string | undefined;
   readonly listen: ListenAddress;
   readonly telemetryPath: string;
+  /** --web.config.file: TLS and basic auth; undefined serves plain HTTP without auth. */
+  readonly webConfigFile: string | undefined;
+  readonly collectors: CollectorSelection;
+  /** undefined: each customer collector's default grouping. */
+  readonly customerGroupBy: readonly string[] | undefined;
+  readonly customerFilter: string | undefined;
+  readonly customerMaxSeries: number;
+  readonly customerPageSize: number;
   readonly logLevel: LogLevel;
   readonly logFormat: LogFormat;
 }
+
+/** Which collectors to run: the COLLECTORS list (or the default), then --collector.X / --no-collector.X. */
+export interface CollectorSelection {
+  readonly list: readonly string[] | undefined;
+  readonly toggles: ReadonlyMap<string, boolean>;
+}
+
+/** The fields the commercial endpoints group by (Partner Center's documented dimensions). */
+export const GROUPABLE_FIELDS = [
+  "customerTenantId",
+  "customerName",
+  "productId",
+  "productName",
+  "workloadCode",
+  "workloadName",
+  "serviceCode",
+  "serviceName",
+  "channel",
+];
 
 export type LoadResult =
   | { readonly kind: "run"; readonly config: Config; readonly warnings: readonly string[] }
@@ -66,7 +102,12 @@ interface FlagValue {
 function parseArgv(
   argv: readonly string[],
   problems: string[],
-): { values: Map<SettingEnv, FlagValue>; help: boolean; version: boolean } {
+): {
+  values: Map<SettingEnv, FlagValue>;
+  toggles: Map<string, boolean>;
+  help: boolean;
+  version: boolean;
+} {
   const byFlag = new Map<string, { spec: SettingSpec; file: boolean }>();
   for (const spec of SETTINGS) {
     for (const alias of flagAliases(spec)) {
@@ -75,6 +116,7 @@ function parseArgv(
     }
   }
   const values = new Map<SettingEnv, FlagValue>();
+  const toggles = new Map<string, boolean>();
   let help = false;
   let version = false;
   for (let i = 0; i < argv.length; i++) {
@@ -89,6 +131,11 @@ function parseArgv(
     }
     if (!arg.startsWith("--")) {
       problems.push(`unexpected argument "${arg}" (see --help)`);
+      continue;
+    }
+    const toggle = /^--(no-)?collector\.([a-z0-9-]+)$/.exec(arg);
+    if (toggle !== null) {
+      toggles.set(toggle[2] ?? "", toggle[1] === undefined);
       continue;
     }
     const eq = arg.indexOf("=");
@@ -128,7 +175,7 @@ function parseArgv(
     }
     values.set(env, { value: inline, fromFile: entry.file });
   }
-  return { values, help, version };
+  return { values, toggles, help, version };
 }
 
 /**
@@ -138,11 +185,12 @@ function parseArgv(
 export function loadConfig(sources: ConfigSources): LoadResult {
   const problems: string[] = [];
   const warnings: string[] = [];
-  const { values: flags, help, version } = parseArgv(sources.argv, problems);
+  const { values: flags, toggles, help, version } = parseArgv(sources.argv, problems);
   if (help) return { kind: "help" };
   if (version) return { kind: "version" };
 
   const raw = new Map<SettingEnv, string>();
+  const files = new Map<SettingEnv, string>();
   // Settings whose source already failed: one line per problem, no "required" on top.
   const failed = new Set<SettingEnv>();
   for (const spec of SETTINGS) {
@@ -182,7 +230,10 @@ export function loadConfig(sources: ConfigSources): LoadResult {
         if (content === "") {
           problems.push(`${fileLabel}: ${filePath} is empty`);
           failed.add(env);
-        } else raw.set(env, content);
+        } else {
+          raw.set(env, content);
+          files.set(env, filePath);
+        }
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code ?? "read error";
         problems.push(`${fileLabel}: cannot read ${filePath} (${code})`);
@@ -303,14 +354,45 @@ export function loadConfig(sources: ConfigSources): LoadResult {
     problems.push(`${settingLabel(specOf("PARTNER_CENTER_LOCALE"))}: "${locale}" is not a locale`);
   }
 
+  const cloud = choice("AZURE_CLOUD", CLOUD_NAMES);
+  // An explicit URL wins over the cloud's.
+  const cloudUrl = (env: SettingEnv, fallback: string): string =>
+    raw.has(env) ? url(env) : fallback;
+  const list = (env: SettingEnv): string[] | undefined => {
+    const value = raw.get(env);
+    if (value === undefined) return undefined;
+    return value
+      .split(",")
+      .map((item) => item.trim())
+      .filter((item) => item !== "");
+  };
+  const customerGroupBy = list("CUSTOMER_GROUP_BY");
+  for (const field of customerGroupBy ?? []) {
+    if (!GROUPABLE_FIELDS.includes(field)) {
+      problems.push(
+        `${settingLabel(specOf("CUSTOMER_GROUP_BY"))}: "${field}" is not one of ${GROUPABLE_FIELDS.join(", ")}`,
+      );
+    }
+  }
   const config: Config = {
     demo,
+    collectors: { list: list("COLLECTORS"), toggles },
+    customerGroupBy,
+    customerFilter: raw.get("CUSTOMER_FILTER"),
+    customerMaxSeries: integer("CUSTOMER_MAX_SERIES", 1, 10_000_000),
+    customerPageSize: integer("CUSTOMER_PAGE_SIZE", 1, 10_000),
+    cloud,
+    resource: CLOUDS[cloud].resource,
+    secretFiles: {
+      clientSecret: files.get("AZURE_CLIENT_SECRET"),
+      refreshToken: files.get("PARTNER_CENTER_REFRESH_TOKEN"),
+    },
     tenantId,
     clientId,
     clientSecret,
     refreshToken: raw.get("PARTNER_CENTER_REFRESH_TOKEN"),
-    authorityHost: url("AZURE_AUTHORITY_HOST"),
-    partnerCenterUrl: url("PARTNER_CENTER_URL"),
+    authorityHost: cloudUrl("AZURE_AUTHORITY_HOST", CLOUDS[cloud].authorityHost),
+    partnerCenterUrl: cloudUrl("PARTNER_CENTER_URL", CLOUDS[cloud].partnerCenterUrl),
     locale,
     pollIntervalMs,
     pollTimeoutMs: duration("POLL_TIMEOUT", 100),
@@ -321,6 +403,7 @@ export function loadConfig(sources: ConfigSources): LoadResult {
     stateDir: raw.get("STATE_DIR"),
     listen: listen ?? { host: undefined, port: 0 },
     telemetryPath,
+    webConfigFile: raw.get("WEB_CONFIG_FILE"),
     logLevel: choice("LOG_LEVEL", ["debug", "info", "warn", "error"] as const),
     logFormat: choice("LOG_FORMAT", ["auto", "json", "pretty"] as const),
   };

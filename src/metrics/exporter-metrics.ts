@@ -1,5 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
-import type { TokenObserver } from "../auth/access-token-provider.js";
+import { REFRESH_TOKEN_LIFETIME_MS, type TokenObserver } from "../auth/access-token-provider.js";
 import type { RefreshResult } from "../auth/errors.js";
 import type { Collector } from "../collectors/collector.js";
 import { FAILURE_REASONS } from "../errors/exporter-error.js";
@@ -55,6 +55,10 @@ export class ExporterMetrics implements PollSink {
   readonly #apiRequests: Counter;
   readonly #tokenRefreshes: Counter;
   readonly #tokenPersisted: Gauge;
+  readonly #tokenLastRefresh: Gauge;
+  readonly #refreshTokenExpiry: Gauge;
+  readonly #accessTokenMfa: Gauge;
+  readonly #tokenFailures: Counter;
   #status: PollStatus = {
     lastPollAt: undefined,
     lastPollOk: undefined,
@@ -146,6 +150,27 @@ export class ExporterMetrics implements PollSink {
       help: "1 if the refresh token in use is saved under STATE_DIR, 0 if it lives only in memory.",
       registers,
     });
+    this.#tokenLastRefresh = new Gauge({
+      name: "partner_center_token_last_refresh_timestamp_seconds",
+      help: "When the last refresh-token grant succeeded, in Unix seconds (0: none yet).",
+      registers,
+    });
+    this.#refreshTokenExpiry = new Gauge({
+      name: "partner_center_refresh_token_expiry_timestamp_seconds",
+      help: "The latest moment the refresh token in use can still be redeemed (90 days after it was issued; every use renews it), in Unix seconds. Absent while unknown.",
+      registers,
+    });
+    this.#accessTokenMfa = new Gauge({
+      name: "partner_center_access_token_mfa",
+      help: "1 if the current access token carries the MFA claim (amr contains mfa), 0 if not. Absent while unknown.",
+      registers,
+    });
+    this.#tokenFailures = new Counter({
+      name: "partner_center_token_refresh_failures_total",
+      help: "Refused or failed refresh-token grants, by OAuth error and AADSTS code (empty when none came).",
+      labelNames: ["error", "aadsts"],
+      registers,
+    });
     new Gauge({
       name: "partner_center_exporter_build_info",
       help: "Build information of the exporter; the value is always 1.",
@@ -157,6 +182,10 @@ export class ExporterMetrics implements PollSink {
     this.#up.set(0);
     this.#lastSuccess.set(0);
     this.#tokenPersisted.set(1);
+    this.#tokenLastRefresh.set(0);
+    // Unknown until the first grant: absent, not 0 (0 would read as "expired in 1970").
+    this.#refreshTokenExpiry.remove();
+    this.#accessTokenMfa.remove();
     for (const collector of options.collectors) {
       const labels = { collector: collector.name };
       this.#collectorSuccess.set(labels, 0);
@@ -226,7 +255,25 @@ export class ExporterMetrics implements PollSink {
   };
 
   readonly tokenObserver: TokenObserver = {
-    onRefresh: (result) => this.#tokenRefreshes.inc({ result }),
+    onRefresh: (result, failure) => {
+      this.#tokenRefreshes.inc({ result });
+      if (failure !== undefined) {
+        this.#tokenFailures.inc({
+          error: failure.oauthError ?? "",
+          aadsts: failure.aadsts === undefined ? "" : String(failure.aadsts),
+        });
+      }
+    },
+    onHealth: (health) => {
+      this.#tokenLastRefresh.set(health.refreshedAt / 1000);
+      if (health.refreshTokenIssuedAt === undefined) this.#refreshTokenExpiry.remove();
+      else
+        this.#refreshTokenExpiry.set(
+          (health.refreshTokenIssuedAt + REFRESH_TOKEN_LIFETIME_MS) / 1000,
+        );
+      if (health.mfa === undefined) this.#accessTokenMfa.remove();
+      else this.#accessTokenMfa.set(health.mfa ? 1 : 0);
+    },
     onPersisted: (persisted) => this.#tokenPersisted.set(persisted ? 1 : 0),
   };
 }

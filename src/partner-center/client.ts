@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
-import ky, { TimeoutError } from "ky";
+import ky from "ky";
 import type { Logger } from "pino";
 import { AbortedError, ExporterError } from "../errors/exporter-error.js";
 import { backoffDelay, parseRetryAfter, sleep } from "../net/backoff.js";
+import { linkedAbort } from "../net/linked-abort.js";
 import { BodyTooLargeError, readBodyText } from "../net/read-body.js";
 import {
   ApiHttpError,
@@ -108,9 +109,42 @@ export class PartnerCenterClient {
   }
 
   async #attempt(info: RequestInfo, signal: AbortSignal | undefined): Promise<AttemptOutcome> {
-    const { tokens, observer } = this.#options;
+    const { tokens } = this.#options;
     const endpoint = new URL(info.path, `${this.#options.baseUrl}/`).pathname;
     const accessToken = await tokens.getAccessToken(signal);
+    // One timer for the whole exchange, body included: ky's own timeout stops at the headers,
+    // so a body that starts and then stalls would otherwise hang until the poll deadline.
+    // (Not AbortSignal.any: it leaks on Node 20; see linkedAbort.)
+    const abort = linkedAbort(signal);
+    let timedOut = false;
+    const timeout = setTimeout(() => {
+      timedOut = true;
+      abort.controller.abort(new ApiTimeoutError(info, this.#options.requestTimeoutMs));
+    }, this.#options.requestTimeoutMs);
+    try {
+      return await this.#exchange(
+        info,
+        accessToken,
+        endpoint,
+        abort.signal,
+        signal,
+        () => timedOut,
+      );
+    } finally {
+      clearTimeout(timeout);
+      abort.release();
+    }
+  }
+
+  async #exchange(
+    info: RequestInfo,
+    accessToken: string,
+    endpoint: string,
+    requestSignal: AbortSignal,
+    signal: AbortSignal | undefined,
+    timedOut: () => boolean,
+  ): Promise<AttemptOutcome> {
+    const { tokens, observer } = this.#options;
     let response: Response;
     try {
       response = await ky.get(`${this.#options.baseUrl}${info.path}`, {
@@ -122,19 +156,18 @@ export class PartnerCenterClient {
           "X-Locale": this.#options.locale,
           "User-Agent": this.#options.userAgent,
         },
-        timeout: this.#options.requestTimeoutMs,
+        timeout: false,
         retry: 0,
         throwHttpErrors: false,
         redirect: "error",
-        ...(signal ? { signal } : {}),
+        signal: requestSignal,
       });
     } catch (error) {
       if (signal?.aborted) throw abortReason(signal);
-      const timedOut = error instanceof TimeoutError;
-      observer.onRequest(endpoint, timedOut ? "timeout" : "network");
-      const failure = timedOut
+      const failure = timedOut()
         ? new ApiTimeoutError(info, this.#options.requestTimeoutMs)
         : new ApiNetworkError(info, error);
+      observer.onRequest(endpoint, timedOut() ? "timeout" : "network");
       return { kind: "failed", failure, retryable: true, retryAfterMs: undefined, answered: false };
     }
     observer.onRequest(endpoint, String(response.status));
@@ -143,8 +176,16 @@ export class PartnerCenterClient {
       text = await readBodyText(response, this.#options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
     } catch (error) {
       if (signal?.aborted) throw abortReason(signal);
-      if (error instanceof BodyTooLargeError) throw new InvalidResponseError(error.message, info);
-      const failure = new ApiNetworkError(info, error);
+      if (error instanceof BodyTooLargeError) {
+        throw new InvalidResponseError(
+          `${error.message} (far more than any real answer; refusing to hold it in memory)`,
+          info,
+        );
+      }
+      // The status line came but the body did not finish: timed out, or the connection broke.
+      const failure = timedOut()
+        ? new ApiTimeoutError(info, this.#options.requestTimeoutMs)
+        : new ApiNetworkError(info, error);
       return { kind: "failed", failure, retryable: true, retryAfterMs: undefined, answered: true };
     }
     if (response.ok) return { kind: "ok", body: parseJson(text, response, info) };

@@ -1,7 +1,11 @@
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { AccessTokenProvider, type TokenObserver } from "../../src/auth/access-token-provider.js";
+import {
+  AccessTokenProvider,
+  type TokenHealth,
+  type TokenObserver,
+} from "../../src/auth/access-token-provider.js";
 import type { RefreshResult } from "../../src/auth/errors.js";
 import { RefreshTokenStore } from "../../src/auth/refresh-token-store.js";
 import { TokenClient } from "../../src/auth/token-client.js";
@@ -15,6 +19,7 @@ export interface ClientStack {
   readonly store: RefreshTokenStore;
   readonly refreshes: RefreshResult[];
   readonly persisted: boolean[];
+  readonly healths: TokenHealth[];
   readonly requests: { endpoint: string; code: string }[];
   readonly logs: ReturnType<typeof captureLogs>;
 }
@@ -34,10 +39,12 @@ export async function clientStack(
   const logs = captureLogs();
   const refreshes: RefreshResult[] = [];
   const persisted: boolean[] = [];
+  const healths: TokenHealth[] = [];
   const requests: { endpoint: string; code: string }[] = [];
   const observer: TokenObserver = {
     onRefresh: (result) => refreshes.push(result),
     onPersisted: (ok) => persisted.push(ok),
+    onHealth: (health) => healths.push(health),
   };
   const store = new RefreshTokenStore(
     overrides.stateDir ?? (await mkdtemp(join(tmpdir(), "pce-client-"))),
@@ -54,7 +61,7 @@ export async function clientStack(
       authorityHost: simulator.url,
       tenantId: simulator.tenantId,
       clientId: simulator.clientId,
-      clientSecret: simulator.clientSecret,
+      clientSecret: () => simulator.clientSecret,
     }),
     store,
     refreshToken: overrides.refreshToken ?? simulator.initialRefreshToken,
@@ -74,5 +81,5 @@ export async function clientStack(
     observer: { onRequest: (endpoint, code) => requests.push({ endpoint, code }) },
     logger: logs.logger,
   });
-  return { client, tokens, store, refreshes, persisted, requests, logs };
+  return { client, tokens, store, refreshes, persisted, healths, requests, logs };
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -55,9 +56,7 @@ export async function startHarness(
         ...options.env,
         ...extra,
       },
-      readFile: () => {
-        throw new Error("no files in this test");
-      },
+      readFile: (path) => readFileSync(path, "utf8"),
     });
     if (result.kind !== "run") throw new Error(`bad test config: ${JSON.stringify(result)}`);
     const exporter = await startExporter(result.config, logs.logger, logs.scrubber, {});

@@ -1,0 +1,120 @@
+// The large-data case: every collector on, the customer collectors against a simulator serving
+// about 100k rows. Measures the poll (first request to the new series being served), CPU time in
+// the exporter, its peak RSS, the /metrics size (plain and gzip) and scrape latency while the poll
+// runs. Usage: npm run build && node bench/large-poll.mjs [--customers=20000]
+// Talks only to 127.0.0.1.
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+import { PartnerCenterSimulator } from "../dist/simulator/simulator.js";
+
+const customers = Number(/--customers=(\d+)/.exec(process.argv.join(" "))?.[1] ?? 20000);
+const cli = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
+const TICK = 100; // clock ticks per second (Linux)
+
+function procStat(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return { cpuSeconds: (Number(fields[11]) + Number(fields[12])) / TICK };
+}
+function peakRssMiB(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1]) / 1024;
+}
+const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+
+const simulator = new PartnerCenterSimulator({ customers });
+const simUrl = await simulator.start();
+const stateDir = await mkdtemp(join(tmpdir(), "pce-large-"));
+const child = spawn(process.execPath, [cli, "--log.format=json"], {
+  env: {
+    PATH: process.env.PATH,
+    AZURE_TENANT_ID: simulator.tenantId,
+    AZURE_CLIENT_ID: simulator.clientId,
+    AZURE_CLIENT_SECRET: simulator.clientSecret,
+    PARTNER_CENTER_REFRESH_TOKEN: simulator.initialRefreshToken,
+    AZURE_AUTHORITY_HOST: simUrl,
+    PARTNER_CENTER_URL: simUrl,
+    STATE_DIR: stateDir,
+    COLLECTORS: "partner-usage,partner-deployment,customer-usage,customer-deployment",
+    CUSTOMER_MAX_SERIES: "1000000",
+    POLL_INTERVAL: "1h",
+    WEB_LISTEN_ADDRESS: "127.0.0.1:0",
+  },
+  stdio: ["ignore", "pipe", "inherit"],
+});
+let out = "";
+child.stdout.on("data", (c) => {
+  out += c;
+});
+const waitFor = (re, ms) =>
+  new Promise((resolve, reject) => {
+    const t0 = Date.now();
+    const timer = setInterval(() => {
+      const line = out.split("\n").find((l) => re.test(l));
+      if (line) {
+        clearInterval(timer);
+        resolve(JSON.parse(line));
+      } else if (Date.now() - t0 > ms) {
+        clearInterval(timer);
+        reject(new Error(`timeout waiting for ${re}: ${out.slice(-2000)}`));
+      }
+    }, 5);
+  });
+try {
+  const listening = await waitFor(/partner-center-exporter listening/, 20_000);
+  const cpuAtStart = procStat(child.pid).cpuSeconds;
+  const started = Date.now();
+  // Scrape continuously while the first poll runs: latency shows event-loop stalls.
+  const latencies = [];
+  let polling = true;
+  const scraper = (async () => {
+    while (polling) {
+      const t0 = performance.now();
+      const res = await fetch(`${listening.url}/healthz`);
+      await res.text();
+      latencies.push(performance.now() - t0);
+    }
+  })();
+  const poll = await waitFor(/"msg":"poll (succeeded|failed)"/, 300_000);
+  const pollWallMs = Date.now() - started;
+  polling = false;
+  await scraper;
+  const cpu = procStat(child.pid).cpuSeconds - cpuAtStart;
+  const t0 = performance.now();
+  const text = await (await fetch(`${listening.url}/metrics`)).text();
+  const scrapeMs = performance.now() - t0;
+  const series = text.split("\n").filter((l) => l.startsWith("partner_customer_")).length;
+  latencies.sort((a, b) => a - b);
+  console.log(
+    JSON.stringify(
+      {
+        customers,
+        pollOk: poll.ok,
+        collectors: poll.collectors,
+        customerSeries: series,
+        pollWallMs,
+        exporterCpuSeconds: Number(cpu.toFixed(2)),
+        peakRssMiB: Number(peakRssMiB(child.pid).toFixed(1)),
+        metricsBytes: Buffer.byteLength(text),
+        metricsGzipBytes: gzipSync(text).length,
+        firstScrapeAfterPollMs: Number(scrapeMs.toFixed(1)),
+        probeDuringPoll: {
+          count: latencies.length,
+          p50Ms: Number(pct(latencies, 50).toFixed(1)),
+          p99Ms: Number(pct(latencies, 99).toFixed(1)),
+          maxMs: Number((latencies.at(-1) ?? 0).toFixed(1)),
+        },
+      },
+      null,
+      2,
+    ),
+  );
+} finally {
+  child.kill("SIGTERM");
+  await simulator.stop();
+  await rm(stateDir, { recursive: true, force: true });
+}
