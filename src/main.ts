@@ -84,6 +84,7 @@ export async function startExporter(
     throw new StartupError(problems.join("\n"));
   }
   const metrics = new ExporterMetrics({ collectors, version: VERSION });
+  await metrics.initialize();
   const tokenClient = new TokenClient({
     authorityHost: config.authorityHost,
     tenantId: config.tenantId,

@@ -1,4 +1,4 @@
-import { createServer, type Server } from "node:http";
+import { createServer, type RequestListener, type Server } from "node:http";
 import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { TLSSocket } from "node:tls";
@@ -8,13 +8,14 @@ import type { ListenAddress } from "../config/listen-address.js";
 import type { ExporterMetrics } from "../metrics/exporter-metrics.js";
 import { BasicAuthVerifier, basicAuth } from "./basic-auth.js";
 import { renderLandingPage } from "./landing-page.js";
+import { writeScrape } from "./scrape.js";
 import { clientCertificateAccepted, reloadTlsOnChange, tlsServerOptions } from "./tls.js";
 import { loadWebConfig, type WebConfig } from "./web-config.js";
 
 export { WebConfigError } from "./web-config.js";
 
 export interface AppOptions {
-  readonly metrics: Pick<ExporterMetrics, "registry" | "ready" | "status">;
+  readonly metrics: Pick<ExporterMetrics, "scrape" | "ready" | "status">;
   readonly telemetryPath: string;
   readonly version: string;
   readonly logger: Logger;
@@ -81,19 +82,9 @@ export function createApp(options: AppOptions): Express {
     next();
   });
 
-  // Scrapes that arrive while one is being rendered share that rendering: under a burst of
-  // scrapers the process metrics are read once, not once per request.
-  let rendering: Promise<string> | undefined;
-  const render = (): Promise<string> => {
-    rendering ??= metrics.registry.metrics().finally(() => {
-      rendering = undefined;
-    });
-    return rendering;
-  };
-  app.get(telemetryPath, async (_req: Request, res: Response) => {
+  app.get(telemetryPath, async (req: Request, res: Response) => {
     // Answered from memory: a scrape never calls Partner Center.
-    const body = await render();
-    res.set("Content-Type", metrics.registry.contentType).send(body);
+    await writeScrape(metrics, req, res, {});
   });
   app.get("/healthz", (_req: Request, res: Response) => {
     res.type("text/plain").send("ok\n");
@@ -115,6 +106,42 @@ export function createApp(options: AppOptions): Express {
   return app;
 }
 
+/**
+ * The server's request listener: scrapes of the telemetry path go straight to the cached body
+ * (the hot path, without the framework's routing), everything else through the Express app. With
+ * basic auth on, scrapes take the app's path too, behind the auth middleware.
+ */
+export function createRequestListener(options: AppOptions): RequestListener {
+  const app = createApp(options);
+  const { metrics, telemetryPath, web } = options;
+  const headers = { "X-Content-Type-Options": "nosniff", ...web?.headers };
+  const fastPath = web === undefined || web.users.size === 0;
+  return (req, res) => {
+    const url = req.url ?? "";
+    const path = url.includes("?") ? url.slice(0, url.indexOf("?")) : url;
+    const bodyless =
+      req.headers["transfer-encoding"] === undefined &&
+      (req.headers["content-length"] === undefined || req.headers["content-length"] === "0");
+    if (
+      fastPath &&
+      path === telemetryPath &&
+      (req.method === "GET" || req.method === "HEAD") &&
+      bodyless
+    ) {
+      writeScrape(metrics, req, res, headers).catch((error: unknown) => {
+        options.logger.error(
+          { err: error instanceof Error ? error.message : String(error) },
+          "scrape failed",
+        );
+        if (!res.headersSent) res.writeHead(500, { "Content-Type": "text/plain" });
+        res.end("internal error\n");
+      });
+      return;
+    }
+    app(req, res);
+  };
+}
+
 export interface RunningServer {
   readonly server: Server | HttpsServer;
   readonly url: string;
@@ -130,7 +157,7 @@ export interface ListenOptions {
 
 /** Listens, with limits against slow clients; close() lets in-flight requests finish. */
 export function listen(
-  app: Express,
+  app: RequestListener,
   address: ListenAddress,
   options: ListenOptions = {},
 ): Promise<RunningServer> {
@@ -204,8 +231,8 @@ export interface ServeOptions extends Omit<AppOptions, "web"> {
  */
 export async function serve(options: ServeOptions): Promise<RunningServer> {
   const web = await loadWebConfig(options.webConfigFile);
-  const app = createApp({ ...options, web });
-  return listen(app, options.listen, {
+  const handler = createRequestListener({ ...options, web });
+  return listen(handler, options.listen, {
     web,
     logger: options.logger,
     ...(options.limits !== undefined ? { limits: options.limits } : {}),

@@ -5,6 +5,8 @@ import type { Collector } from "../collectors/collector.js";
 import { FAILURE_REASONS } from "../errors/exporter-error.js";
 import type { ApiObserver } from "../partner-center/client.js";
 import type { PollOutcome, PollSink } from "../poller/poller.js";
+import { renderGaugeFamilies } from "./exposition.js";
+import { type ScrapeBody, ScrapeCache, type Segment, toSegment } from "./scrape-cache.js";
 
 const REFRESH_RESULTS: readonly RefreshResult[] = [
   "success",
@@ -36,13 +38,17 @@ export interface ExporterMetricsOptions {
 }
 
 /**
- * Owns the registry: the collectors' gauges and the exporter's own health metrics. The only
- * writer of metric values; a poll's series are swapped in synchronously, so a scrape never sees
- * half a poll.
+ * Owns everything a scrape shows: the collectors' series (rendered once per successful poll and
+ * swapped in whole, so a scrape never sees half a poll) and the exporter's own metrics
+ * (prom-client). The only writer of metric values.
  */
 export class ExporterMetrics implements PollSink {
+  /** The exporter's own health metrics (process metrics live in a registry of their own). */
   readonly registry = new Registry();
-  readonly #families = new Map<string, Gauge>();
+  readonly #collectors: readonly Collector[];
+  readonly #scrape: ScrapeCache;
+  /** Bumped on every change of a health metric: the scrape cache re-renders them only then. */
+  #version = 0;
   readonly #up: Gauge;
   readonly #lastSuccess: Gauge;
   readonly #pollDuration: Histogram;
@@ -68,19 +74,6 @@ export class ExporterMetrics implements PollSink {
 
   constructor(options: ExporterMetricsOptions) {
     const registers = [this.registry];
-    for (const collector of options.collectors) {
-      for (const family of collector.families) {
-        this.#families.set(
-          family.name,
-          new Gauge({
-            name: family.name,
-            help: family.help,
-            labelNames: family.labelNames,
-            registers,
-          }),
-        );
-      }
-    }
     this.#up = new Gauge({
       name: "partner_center_up",
       help: "1 if the most recent poll of Partner Center succeeded (every enabled collector), else 0.",
@@ -195,11 +188,20 @@ export class ExporterMetrics implements PollSink {
       for (const reason of collector.skipReasons) this.#itemsSkipped.inc({ ...labels, reason }, 0);
     }
     for (const result of REFRESH_RESULTS) this.#tokenRefreshes.inc({ result }, 0);
+    let processRegistry: Registry | undefined;
     if (options.processMetrics ?? true) {
-      collectDefaultMetrics({ register: this.registry });
+      processRegistry = new Registry();
+      collectDefaultMetrics({ register: processRegistry });
       // prom-client names these gauges *_total, which promtool rejects; the per-type gauges stay.
-      for (const name of MISNAMED_DEFAULT_METRICS) this.registry.removeSingleMetric(name);
+      for (const name of MISNAMED_DEFAULT_METRICS) processRegistry.removeSingleMetric(name);
     }
+    this.#collectors = options.collectors;
+    this.#scrape = new ScrapeCache({
+      collectorOrder: options.collectors.map((c) => c.name),
+      health: this.registry,
+      healthVersion: () => this.#version,
+      process: processRegistry,
+    });
   }
 
   get status(): PollStatus {
@@ -211,7 +213,41 @@ export class ExporterMetrics implements PollSink {
     return this.#status.lastSuccessAt !== undefined;
   }
 
-  onPollComplete(outcome: PollOutcome): void {
+  /** The collectors' families with no series yet: what a scrape shows before the first poll. */
+  async initialize(): Promise<void> {
+    const empty = new Map<string, Segment>();
+    for (const collector of this.#collectors) {
+      empty.set(
+        collector.name,
+        await toSegment(await renderGaugeFamilies(collector.families, new Map())),
+      );
+    }
+    this.#scrape.setCollectorSegments(empty);
+  }
+
+  /** The answer to a scrape, from memory. */
+  scrape(openMetrics: boolean, gzip: boolean): Promise<ScrapeBody> {
+    return this.#scrape.body(openMetrics, gzip);
+  }
+
+  /** One collector's rendered series (for tests and the golden files). */
+  collectorExposition(name: string): string {
+    return this.#scrape.collectorSegment(name)?.plain.toString("utf8") ?? "";
+  }
+
+  /**
+   * Renders each successful collector's series (in chunks, yielding to scrapes), then swaps them
+   * in and updates the health metrics in one synchronous step.
+   */
+  async onPollComplete(outcome: PollOutcome): Promise<void> {
+    const rendered = new Map<string, Segment>();
+    for (const result of outcome.results) {
+      if (!result.ok) continue;
+      const text = await renderGaugeFamilies(result.collector.families, result.collection.series);
+      rendered.set(result.collector.name, await toSegment(text));
+    }
+    this.#scrape.setCollectorSegments(rendered);
+    this.#version++;
     const finished = outcome.finishedAt / 1000;
     const failures: { collector: string; reason: string }[] = [];
     for (const result of outcome.results) {
@@ -219,14 +255,6 @@ export class ExporterMetrics implements PollSink {
       this.#collectorDuration.set(labels, result.durationMs / 1000);
       if (result.ok) {
         const { collection } = result;
-        for (const family of result.collector.families) {
-          const gauge = this.#families.get(family.name);
-          if (gauge === undefined) continue;
-          gauge.reset();
-          for (const sample of collection.series.get(family.name) ?? []) {
-            gauge.set(sample.labels, sample.value);
-          }
-        }
         this.#collectorSuccess.set(labels, 1);
         this.#collectorLastSuccess.set(labels, finished);
         this.#itemsReceived.inc(labels, collection.received);
@@ -251,11 +279,15 @@ export class ExporterMetrics implements PollSink {
   }
 
   readonly apiObserver: ApiObserver = {
-    onRequest: (endpoint, code) => this.#apiRequests.inc({ endpoint, code }),
+    onRequest: (endpoint, code) => {
+      this.#apiRequests.inc({ endpoint, code });
+      this.#version++;
+    },
   };
 
   readonly tokenObserver: TokenObserver = {
     onRefresh: (result, failure) => {
+      this.#version++;
       this.#tokenRefreshes.inc({ result });
       if (failure !== undefined) {
         this.#tokenFailures.inc({
@@ -265,6 +297,7 @@ export class ExporterMetrics implements PollSink {
       }
     },
     onHealth: (health) => {
+      this.#version++;
       this.#tokenLastRefresh.set(health.refreshedAt / 1000);
       if (health.refreshTokenIssuedAt === undefined) this.#refreshTokenExpiry.remove();
       else
@@ -274,6 +307,9 @@ export class ExporterMetrics implements PollSink {
       if (health.mfa === undefined) this.#accessTokenMfa.remove();
       else this.#accessTokenMfa.set(health.mfa ? 1 : 0);
     },
-    onPersisted: (persisted) => this.#tokenPersisted.set(persisted ? 1 : 0),
+    onPersisted: (persisted) => {
+      this.#version++;
+      this.#tokenPersisted.set(persisted ? 1 : 0);
+    },
   };
 }

@@ -39,7 +39,8 @@ export interface PollOutcome {
 
 /** Receives every finished poll (the metrics layer, wired in main). */
 export interface PollSink {
-  onPollComplete(outcome: PollOutcome): void;
+  /** May render asynchronously; the poll ends when it has. */
+  onPollComplete(outcome: PollOutcome): void | Promise<void>;
 }
 
 export interface PollerOptions {
@@ -125,7 +126,7 @@ export class Poller {
       results,
     };
     if (!this.#stop.signal.aborted) {
-      sink.onPollComplete(outcome);
+      await sink.onPollComplete(outcome);
       logOutcome(logger, outcome);
     }
     return outcome;

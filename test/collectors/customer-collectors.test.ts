@@ -31,17 +31,14 @@ async function exposition(collector: Collector, body: unknown): Promise<string> 
     version: "t",
     processMetrics: false,
   });
-  metrics.onPollComplete({
+  await metrics.onPollComplete({
     correlationId,
     ok: true,
     startedAt: 0,
     finishedAt: 1,
     results: [{ collector, ok: true, collection, durationMs: 1 }],
   });
-  const parts = await Promise.all(
-    collector.families.map((f) => metrics.registry.getSingleMetricAsString(f.name)),
-  );
-  return `${parts.join("\n")}\n`;
+  return metrics.collectorExposition(collector.name);
 }
 
 describe("label mapping and values (golden)", () => {

@@ -22,17 +22,14 @@ async function expositionFor(body: unknown): Promise<string> {
     version: "test",
     processMetrics: false,
   });
-  metrics.onPollComplete({
+  await metrics.onPollComplete({
     correlationId: "c",
     ok: true,
     startedAt: 0,
     finishedAt: 1000,
     results: [{ collector: partnerUsageCollector, ok: true, collection, durationMs: 1 }],
   });
-  const parts = await Promise.all(
-    partnerUsageCollector.families.map((f) => metrics.registry.getSingleMetricAsString(f.name)),
-  );
-  return `${parts.join("\n")}\n`;
+  return metrics.collectorExposition(partnerUsageCollector.name);
 }
 
 describe("partner-usage collector", () => {

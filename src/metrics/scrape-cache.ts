@@ -1,0 +1,174 @@
+import { promisify } from "node:util";
+import { gzip as gzipCallback } from "node:zlib";
+import type { Registry } from "prom-client";
+
+const gzip = promisify(gzipCallback);
+
+export const TEXT_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+export const OPENMETRICS_CONTENT_TYPE =
+  "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+/** A piece of the exposition, plain and gzipped (its own gzip member). */
+export interface Segment {
+  readonly plain: Buffer;
+  readonly gzip: Buffer;
+}
+
+export async function toSegment(text: string | Buffer): Promise<Segment> {
+  const plain = typeof text === "string" ? Buffer.from(text, "utf8") : text;
+  return { plain, gzip: await gzip(plain) };
+}
+
+export interface ScrapeBody {
+  readonly chunks: readonly Buffer[];
+  readonly length: number;
+  readonly contentType: string;
+}
+
+/** Small bodies are joined into one buffer (one write); large ones stay in pieces (no copy). */
+const JOIN_BELOW_BYTES = 256 * 1024;
+/** Process metrics are read at most this often, however many scrapes come. */
+export const PROCESS_METRICS_MAX_AGE_MS = 1_000;
+
+/**
+ * The text format as OpenMetrics wants it: no blank lines, and a counter family named without its
+ * `_total` suffix (its samples keep it). prom-client can render OpenMetrics itself, but only by
+ * renaming its counters in place, which breaks the same metrics in the text format.
+ */
+export function toOpenMetrics(prometheusText: string): string {
+  const text = prometheusText.replace(/\n{2,}/g, "\n").replace(/^\n/, "");
+  const counters = new Set<string>();
+  for (const match of text.matchAll(/^# TYPE (\S+)_total counter$/gm)) counters.add(match[1] ?? "");
+  if (counters.size === 0) return text;
+  return text.replace(/^# (HELP|TYPE) (\S+)_total /gm, (line, kind: string, name: string) =>
+    counters.has(name) ? `# ${kind} ${name} ` : line,
+  );
+}
+
+/** One registry rendered in both formats, re-rendered only when invalidated (then single-flight). */
+class RegistrySegments {
+  readonly #registry: Registry;
+  #rendered: Promise<{ text: Segment; openMetrics: Segment }> | undefined;
+
+  constructor(registry: Registry) {
+    this.#registry = registry;
+  }
+
+  invalidate(): void {
+    this.#rendered = undefined;
+  }
+
+  get(): Promise<{ text: Segment; openMetrics: Segment }> {
+    this.#rendered ??= (async () => {
+      const text = await this.#registry.metrics();
+      const [a, b] = await Promise.all([toSegment(text), toSegment(toOpenMetrics(text))]);
+      return { text: a, openMetrics: b };
+    })();
+    const rendered = this.#rendered;
+    rendered.catch(() => {
+      if (this.#rendered === rendered) this.#rendered = undefined;
+    });
+    return rendered;
+  }
+}
+
+/**
+ * What a scrape answers, from memory: the collectors' series (rendered once per successful poll),
+ * then the exporter's own metrics (re-rendered when they change) and the process metrics (read at
+ * most once a second), in the Prometheus text format or OpenMetrics, plain or gzip. Gzip is done
+ * once per change, per segment: the body is a series of gzip members, which every gzip reader
+ * (Prometheus's included) reads as one stream.
+ */
+export class ScrapeCache {
+  readonly #order: readonly string[];
+  #collectors = new Map<string, Segment>();
+  readonly #health: RegistrySegments;
+  readonly #process: RegistrySegments | undefined;
+  #healthVersion = -1;
+  readonly #currentHealthVersion: () => number;
+  #processReadAt = 0;
+  readonly #eof: Promise<Segment> = toSegment("# EOF\n");
+  #bodies = new Map<string, { key: string; body: ScrapeBody }>();
+
+  constructor(options: {
+    collectorOrder: readonly string[];
+    health: Registry;
+    healthVersion: () => number;
+    process: Registry | undefined;
+  }) {
+    this.#order = options.collectorOrder;
+    this.#health = new RegistrySegments(options.health);
+    this.#process =
+      options.process === undefined ? undefined : new RegistrySegments(options.process);
+    this.#currentHealthVersion = options.healthVersion;
+  }
+
+  /** Swaps in new segments for some collectors, all at once: a scrape sees all of them or none. */
+  setCollectorSegments(segments: ReadonlyMap<string, Segment>): void {
+    if (segments.size === 0) return;
+    const next = new Map(this.#collectors);
+    for (const [name, segment] of segments) next.set(name, segment);
+    this.#collectors = next;
+  }
+
+  collectorSegment(name: string): Segment | undefined {
+    return this.#collectors.get(name);
+  }
+
+  async body(
+    openMetrics: boolean,
+    gzipped: boolean,
+    now: number = Date.now(),
+  ): Promise<ScrapeBody> {
+    const version = this.#currentHealthVersion();
+    if (version !== this.#healthVersion) {
+      this.#healthVersion = version;
+      this.#health.invalidate();
+    }
+    if (this.#process !== undefined && now - this.#processReadAt >= PROCESS_METRICS_MAX_AGE_MS) {
+      this.#processReadAt = now;
+      this.#process.invalidate();
+    }
+    const collectors = this.#collectors;
+    const [health, processSegments, eof] = await Promise.all([
+      this.#health.get(),
+      this.#process?.get(),
+      this.#eof,
+    ]);
+    const pick = (pair: { text: Segment; openMetrics: Segment }): Segment =>
+      openMetrics ? pair.openMetrics : pair.text;
+    const segments: Segment[] = [];
+    for (const name of this.#order) {
+      const segment = collectors.get(name);
+      if (segment !== undefined) segments.push(segment);
+    }
+    segments.push(pick(health));
+    if (processSegments !== undefined) segments.push(pick(processSegments));
+    if (openMetrics) segments.push(eof);
+    const key = `${openMetrics}/${gzipped}`;
+    const cacheKey = segments.map((s) => segmentId(s)).join(",");
+    const cached = this.#bodies.get(key);
+    if (cached !== undefined && cached.key === cacheKey) return cached.body;
+    const chunks = segments.map((s) => (gzipped ? s.gzip : s.plain));
+    const length = chunks.reduce((n, c) => n + c.length, 0);
+    const body: ScrapeBody = {
+      chunks: length < JOIN_BELOW_BYTES ? [Buffer.concat(chunks, length)] : chunks,
+      length,
+      contentType: openMetrics ? OPENMETRICS_CONTENT_TYPE : TEXT_CONTENT_TYPE,
+    };
+    this.#bodies.set(key, { key: cacheKey, body });
+    return body;
+  }
+}
+
+/** Identity of a segment object, for the joined-body cache. */
+const ids = new WeakMap<Segment, number>();
+let nextId = 0;
+function segmentId(segment: Segment): number {
+  let id = ids.get(segment);
+  if (id === undefined) {
+    id = nextId++;
+    ids.set(segment, id);
+  }
+  return id;
+}
