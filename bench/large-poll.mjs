@@ -10,7 +10,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
-import { PartnerCenterSimulator } from "../dist/simulator/simulator.js";
 
 const customers = Number(/--customers=(\d+)/.exec(process.argv.join(" "))?.[1] ?? 20000);
 const cli = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
@@ -24,18 +23,36 @@ function peakRssMiB(pid) {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1]) / 1024;
 }
-const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+const pct = (sorted, p) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 
-const simulator = new PartnerCenterSimulator({ customers });
-const simUrl = await simulator.start();
+// The simulator runs in its own process: the latency probe below measures the exporter alone.
+const sim = spawn(
+  process.execPath,
+  [fileURLToPath(new URL("./servers/simulator.mjs", import.meta.url)), String(customers)],
+  {
+    stdio: ["ignore", "pipe", "inherit"],
+  },
+);
+const simulator = await new Promise((resolve, reject) => {
+  let text = "";
+  sim.stdout.on("data", (c) => {
+    text += c;
+    if (text.includes("\n")) resolve(JSON.parse(text.split("\n")[0]));
+  });
+  sim.once("exit", () => reject(new Error("simulator exited")));
+});
+const simUrl = simulator.url;
 const stateDir = await mkdtemp(join(tmpdir(), "pce-large-"));
-const child = spawn(process.execPath, [cli, "--log.format=json"], {
+const execArgv = (process.env.PCE_BENCH_EXEC_ARGV ?? "").split(" ").filter(Boolean);
+const child = spawn(process.execPath, [...execArgv, cli, "--log.format=json"], {
   env: {
     PATH: process.env.PATH,
+    // e.g. PCE_BENCH_EXEC_ARGV="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the exporter.
     AZURE_TENANT_ID: simulator.tenantId,
     AZURE_CLIENT_ID: simulator.clientId,
     AZURE_CLIENT_SECRET: simulator.clientSecret,
-    PARTNER_CENTER_REFRESH_TOKEN: simulator.initialRefreshToken,
+    PARTNER_CENTER_REFRESH_TOKEN: simulator.refreshToken,
     AZURE_AUTHORITY_HOST: simUrl,
     PARTNER_CENTER_URL: simUrl,
     STATE_DIR: stateDir,
@@ -115,6 +132,6 @@ try {
   );
 } finally {
   child.kill("SIGTERM");
-  await simulator.stop();
+  sim.kill("SIGTERM");
   await rm(stateDir, { recursive: true, force: true });
 }

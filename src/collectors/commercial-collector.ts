@@ -1,7 +1,7 @@
 import { fetchAllPages } from "../partner-center/paging.js";
 import { parseRows, type RowSchema, skipReasons } from "../partner-center/rows.js";
 import type { CollectContext, Collection, Collector, GaugeFamily } from "./collector.js";
-import { rowsToCollection } from "./rows-collection.js";
+import { RowSet, rowsToCollection } from "./rows-collection.js";
 
 export interface CommercialCollectorSpec<L extends string, V extends string> {
   readonly name: string;
@@ -37,7 +37,10 @@ export function commercialCollector<L extends string, V extends string>(
       );
       const params: Record<string, string> = { groupby: groupBy.join(",") };
       if (options.customerFilter !== undefined) params.filter = options.customerFilter;
-      const raw = await fetchAllPages(
+      // Each page is parsed as it arrives, between requests: a 100k-row read never blocks long.
+      const rows = new RowSet<L, V>();
+      let offset = 0;
+      await fetchAllPages(
         client,
         {
           path: spec.path,
@@ -46,10 +49,13 @@ export function commercialCollector<L extends string, V extends string>(
           pageSize: options.customerPageSize,
         },
         { correlationId, signal },
+        (page) => {
+          rows.add(parseRows(page, spec.schema, "Value", offset));
+          offset += page.length;
+        },
       );
-      const parsed = parseRows(raw, spec.schema, "Value");
       return rowsToCollection(
-        parsed,
+        rows,
         Object.fromEntries(spec.families.map(([family, value]) => [family.name, value])),
       );
     },

@@ -1,31 +1,43 @@
 import type { Row, SkippedRow } from "../partner-center/rows.js";
 import type { Collection, Sample, Skip } from "./collector.js";
 
+/**
+ * Collects parsed rows, a page at a time: one row per label set, the one with the newest
+ * processedDateTime; the others are dropped (and reported as duplicates).
+ */
+export class RowSet<L extends string, V extends string> {
+  readonly #byKey = new Map<string, Row<L, V>>();
+  readonly dropped: Row<L, V>[] = [];
+  readonly skipped: SkippedRow[] = [];
+  received = 0;
+
+  add(parsed: { rows: readonly Row<L, V>[]; skipped: readonly SkippedRow[] }): void {
+    this.received += parsed.rows.length + parsed.skipped.length;
+    for (const skip of parsed.skipped) this.skipped.push(skip);
+    for (const row of parsed.rows) {
+      const key = Object.values(row.labels).join("\u0000");
+      const seen = this.#byKey.get(key);
+      if (seen === undefined || row.processedAt > seen.processedAt) {
+        this.#byKey.set(key, row);
+        if (seen !== undefined) this.dropped.push(seen);
+      } else {
+        this.dropped.push(row);
+      }
+    }
+  }
+
+  get kept(): Row<L, V>[] {
+    return [...this.#byKey.values()];
+  }
+}
+
 /** One row per label set: the one with the newest processedDateTime wins; the others are dropped. */
 export function selectNewest<L extends string, V extends string>(
   rows: readonly Row<L, V>[],
 ): { kept: Row<L, V>[]; dropped: Row<L, V>[] } {
-  const byKey = new Map<string, Row<L, V>>();
-  const dropped: Row<L, V>[] = [];
-  for (const row of rows) {
-    const key = JSON.stringify(Object.values(row.labels));
-    const seen = byKey.get(key);
-    if (seen === undefined || row.processedAt > seen.processedAt) {
-      byKey.set(key, row);
-      if (seen !== undefined) dropped.push(seen);
-    } else {
-      dropped.push(row);
-    }
-  }
-  return { kept: [...byKey.values()], dropped };
-}
-
-/** An empty label is an absent one in Prometheus: leave it out of the exposition. */
-function presentLabels(labels: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
-  let allPresent = true;
-  for (const value of Object.values(labels)) if (value === "") allPresent = false;
-  if (allPresent) return labels;
-  return Object.fromEntries(Object.entries(labels).filter(([, value]) => value !== ""));
+  const set = new RowSet<L, V>();
+  set.add({ rows, skipped: [] });
+  return { kept: set.kept, dropped: set.dropped };
 }
 
 function describeLabels(labels: Readonly<Record<string, string>>): string {
@@ -39,26 +51,34 @@ function describeLabels(labels: Readonly<Record<string, string>>): string {
  * `families` maps family name -> the row value it exports (or `processedAt`, in Unix seconds).
  */
 export function rowsToCollection<L extends string, V extends string>(
-  parsed: { rows: readonly Row<L, V>[]; skipped: readonly SkippedRow[] },
+  parsed: { rows: readonly Row<L, V>[]; skipped: readonly SkippedRow[] } | RowSet<L, V>,
   families: Readonly<Record<string, V | "processedAt">>,
 ): Collection {
-  const { kept, dropped } = selectNewest(parsed.rows);
+  let set: RowSet<L, V>;
+  if (parsed instanceof RowSet) {
+    set = parsed;
+  } else {
+    set = new RowSet<L, V>();
+    set.add(parsed);
+  }
+  const { kept, dropped } = set;
   const series = new Map<string, Sample[]>();
   for (const [family, source] of Object.entries(families) as [string, V | "processedAt"][]) {
     series.set(
       family,
       kept.map((row) => ({
-        labels: presentLabels(row.labels),
+        // An empty label (a field grouped away) is absent: the renderer leaves it out.
+        labels: row.labels,
         value: source === "processedAt" ? row.processedAt / 1000 : (row.values[source] as number),
       })),
     );
   }
   const skipped: Skip[] = [
-    ...parsed.skipped,
+    ...set.skipped,
     ...dropped.map((row) => ({
       reason: "duplicate",
       detail: `an older row for ${describeLabels(row.labels)} (the newest processedDateTime won)`,
     })),
   ];
-  return { series, received: parsed.rows.length + parsed.skipped.length, skipped };
+  return { series, received: set.received, skipped };
 }

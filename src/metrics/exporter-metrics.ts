@@ -232,7 +232,8 @@ export class ExporterMetrics implements PollSink {
 
   /** One collector's rendered series (for tests and the golden files). */
   collectorExposition(name: string): string {
-    return this.#scrape.collectorSegment(name)?.plain.toString("utf8") ?? "";
+    const segment = this.#scrape.collectorSegment(name);
+    return segment === undefined ? "" : Buffer.concat(segment.plain).toString("utf8");
   }
 
   /**

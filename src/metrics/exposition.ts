@@ -25,13 +25,13 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
 
 /**
  * Renders gauge families as exposition text (the same bytes in the Prometheus text format and in
- * OpenMetrics, for gauges), one Buffer per chunk. Labels come in the family's order; an absent
- * label is left out. Yields to the event loop between chunks.
+ * OpenMetrics, for gauges), one Buffer per chunk (never one huge copy). Labels come in the
+ * family's order; an absent or empty label is left out. Yields to the event loop between chunks.
  */
 export async function renderGaugeFamilies(
   families: readonly GaugeFamily[],
   series: ReadonlyMap<string, readonly Sample[]>,
-): Promise<Buffer> {
+): Promise<Buffer[]> {
   const chunks: Buffer[] = [];
   for (const family of families) {
     let text = `# HELP ${family.name} ${escapeHelp(family.help)}\n# TYPE ${family.name} gauge\n`;
@@ -53,5 +53,5 @@ export async function renderGaugeFamilies(
     }
     chunks.push(Buffer.from(text, "utf8"));
   }
-  return Buffer.concat(chunks);
+  return chunks;
 }

@@ -8,15 +8,18 @@ export const TEXT_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 export const OPENMETRICS_CONTENT_TYPE =
   "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
-/** A piece of the exposition, plain and gzipped (its own gzip member). */
+/** A piece of the exposition, plain and gzipped (each chunk its own gzip member). */
 export interface Segment {
-  readonly plain: Buffer;
-  readonly gzip: Buffer;
+  readonly plain: readonly Buffer[];
+  readonly gzip: readonly Buffer[];
 }
 
-export async function toSegment(text: string | Buffer): Promise<Segment> {
-  const plain = typeof text === "string" ? Buffer.from(text, "utf8") : text;
-  return { plain, gzip: await gzip(plain) };
+/** Gzips chunk by chunk (on the thread pool): no large copy, no long pause of the event loop. */
+export async function toSegment(text: string | readonly Buffer[]): Promise<Segment> {
+  const plain = typeof text === "string" ? [Buffer.from(text, "utf8")] : text;
+  const zipped: Buffer[] = [];
+  for (const chunk of plain) zipped.push(await gzip(chunk));
+  return { plain, gzip: zipped };
 }
 
 export interface ScrapeBody {
@@ -149,7 +152,7 @@ export class ScrapeCache {
     const cacheKey = segments.map((s) => segmentId(s)).join(",");
     const cached = this.#bodies.get(key);
     if (cached !== undefined && cached.key === cacheKey) return cached.body;
-    const chunks = segments.map((s) => (gzipped ? s.gzip : s.plain));
+    const chunks = segments.flatMap((s) => (gzipped ? s.gzip : s.plain));
     const length = chunks.reduce((n, c) => n + c.length, 0);
     const body: ScrapeBody = {
       chunks: length < JOIN_BELOW_BYTES ? [Buffer.concat(chunks, length)] : chunks,

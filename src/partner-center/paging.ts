@@ -76,19 +76,20 @@ export function nextLinkPath(baseUrl: string, link: string): string {
 
 /**
  * Reads every page of a commercial analytics query: `top`/`skip`, following `@nextLink` when
- * present, all pages under one correlation id, bounded in pages and rows. All or nothing: any
- * failed page fails the whole read.
+ * present, all pages under one correlation id, bounded in pages and rows. Each page's rows go to
+ * `onPage` as they arrive (so a large read is processed in page-sized steps); any failed page
+ * fails the whole read, and the caller keeps nothing of it.
  */
 export async function fetchAllPages(
   client: Pick<PartnerCenterClient, "getJson" | "baseUrl">,
   query: PagedQuery,
   context: RequestContext,
-): Promise<unknown[]> {
+  onPage: (rows: readonly unknown[]) => void,
+): Promise<number> {
   const pageSize = Math.min(query.pageSize ?? MAX_PAGE_SIZE, MAX_PAGE_SIZE);
   const first = new URLSearchParams({ top: String(pageSize), skip: "0", ...query.params });
   let path = `${query.path}?${first.toString()}`;
   let skip = 0;
-  const rows: unknown[] = [];
   const visited = new Set<string>();
   const maxPages = Math.min(HARD_PAGE_LIMIT, Math.ceil(query.maxRows / pageSize) + 2);
   for (let pages = 1; ; pages++) {
@@ -97,9 +98,9 @@ export async function fetchAllPages(
     if (page.totalCount !== undefined && page.totalCount > query.maxRows) {
       throw new TooManySeriesError(page.totalCount, query.maxRows);
     }
-    for (const row of page.rows) rows.push(row);
-    if (rows.length > query.maxRows) throw new TooManySeriesError(rows.length, query.maxRows);
     skip += page.rows.length;
+    if (skip > query.maxRows) throw new TooManySeriesError(skip, query.maxRows);
+    onPage(page.rows);
     let next: string | undefined;
     if (page.nextLink !== undefined) {
       next = nextLinkPath(client.baseUrl, page.nextLink);
@@ -112,7 +113,7 @@ export async function fetchAllPages(
       });
       next = `${query.path}?${params.toString()}`;
     }
-    if (next === undefined) return rows;
+    if (next === undefined) return skip;
     if (visited.has(next))
       throw new InvalidResponseError(`next link repeats an earlier page (${next})`);
     if (pages >= maxPages) throw new InvalidResponseError(`more than ${maxPages} pages; stopping`);

@@ -69,13 +69,15 @@ export function parseRows<L extends string, V extends string>(
   raw: readonly unknown[],
   schema: RowSchema<L, V>,
   where: string,
+  /** Index of the first row within the whole read (pages after the first), for the details. */
+  offset = 0,
 ): ParsedRows<L, V> {
   const rows: Row<L, V>[] = [];
   const skipped: SkippedRow[] = [];
   const labelEntries = Object.entries(schema.labels) as [L, string][];
   const valueEntries = Object.entries(schema.values) as [V, readonly string[]][];
   raw.forEach((item: unknown, index) => {
-    const at = `${where}[${index}]`;
+    const at = `${where}[${offset + index}]`;
     if (typeof item !== "object" || item === null || Array.isArray(item)) {
       skipped.push({ reason: "not_an_object", detail: `${at} is ${describe(item)}` });
       return;

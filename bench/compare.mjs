@@ -1,0 +1,236 @@
+// npm run bench: the scrape path side by side, then the large-data and start-up figures.
+//   (a) the exporter's /metrics in demo mode
+//   (b) the ceiling: a bare node:http server returning the very same bytes and headers
+//   (c) the obvious peer: Express + prom-client register.metrics() per request, same metric set
+// Each server runs in its own process, the load generator (autocannon) in another; rounds
+// alternate between the servers; the table shows the median round. Everything on 127.0.0.1.
+// Usage: npm run build && node bench/compare.mjs [--duration=5] [--rounds=3] [--connections=1,10,50]
+//          [--large=true] [--smoke=false]
+// --smoke: a few seconds in all; checks (no errors, promtool check metrics on every server's output,
+// the gzip body decompresses to the plain one) and exits non-zero when one fails.
+import { execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { request } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gunzipSync } from "node:zlib";
+
+const here = (p) => fileURLToPath(new URL(p, import.meta.url));
+const CLI = here("../dist/cli.js");
+const AUTOCANNON = here("../node_modules/autocannon/autocannon.js");
+const args = Object.fromEntries(
+  process.argv.slice(2).map((a) => {
+    const m = /^--([\w-]+)(?:=(.*))?$/.exec(a);
+    if (!m) throw new Error(`unknown argument ${a}`);
+    return [m[1], m[2] ?? "true"];
+  }),
+);
+const smoke = args.smoke === "true";
+const duration = Number(args.duration ?? (smoke ? 1 : 5));
+const rounds = Number(args.rounds ?? (smoke ? 1 : 3));
+const connections = (args.connections ?? (smoke ? "1,10" : "1,10,50")).split(",").map(Number);
+const runLarge = (args.large ?? (smoke ? "false" : "true")) === "true";
+const problems = [];
+
+function startProcess(file, argv, env = {}) {
+  const child = spawn(process.execPath, [file, ...argv], {
+    env: { PATH: process.env.PATH, ...env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let out = "";
+  child.stdout.on("data", (c) => {
+    out += c;
+  });
+  const waitFor = (re, ms = 20_000) =>
+    new Promise((resolve, reject) => {
+      const t0 = Date.now();
+      const timer = setInterval(() => {
+        const line = out.split("\n").find((l) => re.test(l));
+        if (line) {
+          clearInterval(timer);
+          resolve(JSON.parse(line));
+        } else if (Date.now() - t0 > ms || child.exitCode !== null) {
+          clearInterval(timer);
+          reject(new Error(`${file}: no ${re}: ${out.slice(-1000)}`));
+        }
+      }, 5);
+    });
+  return { child, waitFor };
+}
+
+function autocannon(url, conns, seconds) {
+  const out = execFileSync(
+    process.execPath,
+    [AUTOCANNON, "-c", String(conns), "-d", String(seconds), "--json", url],
+    {
+      maxBuffer: 64 * 1024 * 1024,
+      stdio: ["ignore", "pipe", "ignore"],
+    },
+  );
+  const r = JSON.parse(out.toString());
+  return {
+    rps: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    errors: r.errors + r.timeouts + (r.non2xx ?? 0),
+    requests: r.requests.total,
+  };
+}
+
+function promtoolCheck(name, text) {
+  try {
+    execFileSync("promtool", ["check", "metrics"], {
+      input: text,
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+  } catch (error) {
+    const output = `${error.stdout ?? ""}${error.stderr ?? ""}`.trim();
+    if (error.code === "ENOENT") problems.push("promtool not found (apt-get install prometheus)");
+    else problems.push(`${name}: promtool check metrics: ${output.slice(0, 500)}`);
+  }
+}
+
+/** The raw bytes and headers (fetch would decompress and hide the encoding). */
+function rawGetWithHeaders(url, headers) {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { headers }, (res) => {
+      const chunks = [];
+      res.on("data", (c) => chunks.push(c));
+      res.on("end", () => resolve({ body: Buffer.concat(chunks), headers: res.headers }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+const rawGet = async (url, headers) => (await rawGetWithHeaders(url, headers)).body;
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const dir = mkdtempSync(join(tmpdir(), "pce-bench-"));
+const children = [];
+try {
+  // (a) the exporter, demo mode.
+  const exporter = startProcess(CLI, [
+    "--demo",
+    "--web.listen-address=127.0.0.1:0",
+    "--log.format=json",
+    "--log.level=info",
+  ]);
+  children.push(exporter.child);
+  const { url: exporterUrl } = await exporter.waitFor(/partner-center-exporter listening/);
+  await exporter.waitFor(/"msg":"poll succeeded"/);
+  // What Prometheus gets without compression: the bytes and headers the ceiling serves.
+  const { body, headers: capturedHeaders } = await rawGetWithHeaders(`${exporterUrl}/metrics`, {});
+  const headers = {};
+  for (const name of ["content-type", "content-length", "vary", "x-content-type-options"]) {
+    if (capturedHeaders[name] !== undefined) headers[name] = capturedHeaders[name];
+  }
+  writeFileSync(join(dir, "metrics.txt"), body);
+  // The gzip body must decompress to the plain one (process metrics aside: read apart).
+  const raw = await rawGet(`${exporterUrl}/metrics`, { "Accept-Encoding": "gzip" });
+  const plainAgain = (await rawGet(`${exporterUrl}/metrics`, {})).toString("utf8");
+  const strip = (t) =>
+    t
+      .split("\n")
+      .filter((l) => !/^(# (HELP|TYPE) )?(process_|nodejs_)/.test(l))
+      .join("\n");
+  if (strip(gunzipSync(raw).toString("utf8")) !== strip(plainAgain))
+    problems.push("(a) gzip body does not decompress to the plain one");
+  promtoolCheck("(a) exporter", body.toString("utf8"));
+
+  // (b) the ceiling, (c) the peer.
+  const bare = startProcess(here("./servers/bare.mjs"), [
+    join(dir, "metrics.txt"),
+    JSON.stringify(headers),
+  ]);
+  const peer = startProcess(here("./servers/express-prom-client.mjs"), [join(dir, "metrics.txt")]);
+  children.push(bare.child, peer.child);
+  const bareUrl = `http://127.0.0.1:${(await bare.waitFor(/port/)).port}`;
+  const peerUrl = `http://127.0.0.1:${(await peer.waitFor(/port/)).port}`;
+  const bareBody = await (await fetch(`${bareUrl}/metrics`)).text();
+  if (bareBody !== body.toString("utf8")) problems.push("(b) does not serve the exporter's bytes");
+  promtoolCheck("(b) bare node:http", bareBody);
+  promtoolCheck("(c) express + prom-client", await (await fetch(`${peerUrl}/metrics`)).text());
+
+  const targets = [
+    ["a", "exporter", `${exporterUrl}/metrics`],
+    ["b", "bare node:http (ceiling)", `${bareUrl}/metrics`],
+    ["c", "express + register.metrics()", `${peerUrl}/metrics`],
+  ];
+  const results = new Map();
+  for (let round = 0; round < rounds; round++) {
+    for (const conns of connections) {
+      for (const [id, , url] of round % 2 === 0 ? targets : [...targets].reverse()) {
+        const r = autocannon(url, conns, duration);
+        const key = `${id}/${conns}`;
+        results.set(key, [...(results.get(key) ?? []), r]);
+        if (r.errors > 0) problems.push(`(${id}) ${conns} connections: ${r.errors} errors`);
+      }
+    }
+  }
+  const cell = (id, conns) => {
+    const rs = results.get(`${id}/${conns}`) ?? [];
+    return {
+      rps: median(rs.map((r) => r.rps)),
+      p50: median(rs.map((r) => r.p50)),
+      p99: median(rs.map((r) => r.p99)),
+      errors: rs.reduce((n, r) => n + r.errors, 0),
+    };
+  };
+  console.log(
+    `\n### Scrape path (${body.length} bytes, ${duration}s x ${rounds} rounds per cell, median round)\n`,
+  );
+  console.log("| server | connections | req/s | p50 ms | p99 ms | errors |");
+  console.log("|---|---:|---:|---:|---:|---:|");
+  for (const conns of connections) {
+    for (const [id, name] of targets) {
+      const c = cell(id, conns);
+      console.log(
+        `| (${id}) ${name} | ${conns} | ${Math.round(c.rps)} | ${c.p50} | ${c.p99} | ${c.errors} |`,
+      );
+    }
+  }
+  console.log("\n| connections | (a)/(b) req/s | (a)/(c) req/s |");
+  console.log("|---:|---:|---:|");
+  for (const conns of connections) {
+    const a = cell("a", conns).rps;
+    console.log(
+      `| ${conns} | ${(a / cell("b", conns).rps).toFixed(2)} | ${(a / cell("c", conns).rps).toFixed(2)} |`,
+    );
+  }
+  for (const child of children) child.kill("SIGTERM");
+
+  if (!smoke) {
+    // Start-up and idle: demo-figures (start to /readyz, RSS) and the 100k-row case.
+    const startup = JSON.parse(
+      execFileSync(process.execPath, [here("./demo-figures.mjs")]).toString(),
+    );
+    console.log("\n### Start-up and idle (--demo)\n");
+    console.log(
+      `start to first successful poll ${startup.startToFirstSuccessfulPollMs} ms; start to /readyz 200 ${startup.startToReadyMs} ms; RSS after start ${startup.rssAfterStartMiB} MiB, after ${startup.scrapes ?? 500} scrapes ${startup.rssAfterScrapesMiB} MiB`,
+    );
+    if (runLarge) {
+      const large = JSON.parse(
+        execFileSync(process.execPath, [here("./large-poll.mjs")], {
+          maxBuffer: 16 * 1024 * 1024,
+        }).toString(),
+      );
+      console.log("\n### Large data (customer collectors, simulator in the bench process)\n");
+      console.log(
+        "| rows | poll (first request to series served) | exporter CPU | peak RSS | /metrics plain | gzip | probe p99 / max during poll |",
+      );
+      console.log("|---:|---:|---:|---:|---:|---:|---:|");
+      console.log(
+        `| ${large.customerSeries / 2} | ${large.pollWallMs} ms | ${large.exporterCpuSeconds} s | ${large.peakRssMiB} MiB | ${(large.metricsBytes / 1048576).toFixed(1)} MiB | ${(large.metricsGzipBytes / 1048576).toFixed(1)} MiB | ${large.probeDuringPoll.p99Ms} / ${large.probeDuringPoll.maxMs} ms |`,
+      );
+    }
+  }
+} finally {
+  for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");
+  rmSync(dir, { recursive: true, force: true });
+}
+if (problems.length > 0) {
+  console.error(`\nProblems:\n- ${problems.join("\n- ")}`);
+  process.exit(1);
+}
+console.log("\nno errors; every output passed promtool check metrics; gzip matches plain");
