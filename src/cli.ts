@@ -4,7 +4,6 @@ import { renderHelp } from "./config/help.js";
 import { loadConfig } from "./config/load-config.js";
 import { createLogger } from "./log/logger.js";
 import { SecretScrubber } from "./log/secret-scrubber.js";
-import { runLogin } from "./login/login-command.js";
 import { StartupError, startExporter } from "./main.js";
 import { VERSION } from "./version.js";
 
@@ -13,6 +12,7 @@ const FORCE_EXIT_MS = 10_000;
 
 async function main(): Promise<void> {
   if (process.argv[2] === "login") {
+    const { runLogin } = await import("./login/login-command.js");
     process.exitCode = await runLogin({
       argv: process.argv.slice(3),
       env: process.env,

@@ -15,7 +15,7 @@ import type { SecretScrubber } from "./log/secret-scrubber.js";
 import { ExporterMetrics } from "./metrics/exporter-metrics.js";
 import { PartnerCenterClient } from "./partner-center/client.js";
 import { Poller } from "./poller/poller.js";
-import { PartnerCenterSimulator } from "./simulator/simulator.js";
+import type { PartnerCenterSimulator } from "./simulator/simulator.js";
 import { USER_AGENT, VERSION } from "./version.js";
 
 export interface RunningExporter {
@@ -46,6 +46,8 @@ export async function startExporter(
   let config = baseConfig;
   let simulator: PartnerCenterSimulator | undefined;
   if (config.demo) {
+    // Loaded only in --demo: a real deployment never carries the simulator in memory.
+    const { PartnerCenterSimulator } = await import("./simulator/simulator.js");
     simulator = new PartnerCenterSimulator();
     const url = await simulator.start();
     config = {

@@ -1,6 +1,11 @@
 import { createHash } from "node:crypto";
-import bcrypt from "bcryptjs";
+import { createRequire } from "node:module";
+import type bcryptjs from "bcryptjs";
 import type { NextFunction, Request, Response } from "express";
+
+const require = createRequire(import.meta.url);
+// Loaded only when basic auth is configured.
+let bcrypt: typeof bcryptjs | undefined;
 
 /** Checked against when the user is unknown, so a wrong user costs as much time as a wrong password. */
 const DUMMY_HASH = "$2b$10$QOauhQNbBCuQDKes6eFzPeMqBSjb7Mr5DUmpZ/VcEd00UAV/LDeSi";
@@ -37,6 +42,7 @@ export class BasicAuthVerifier {
     const key = createHash("sha256").update(`${user}\0${hash}\0${password}`).digest("hex");
     const cached = this.#verdicts.get(key);
     if (cached !== undefined) return cached;
+    bcrypt ??= require("bcryptjs") as typeof bcryptjs;
     const verdict = bcrypt
       .compare(password, hash)
       .then((match) => match && known !== undefined)

@@ -1,6 +1,5 @@
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { parse as parseYaml } from "yaml";
 import { readTlsMaterial, type TlsMaterial } from "./tls.js";
 
 /**
@@ -268,7 +267,11 @@ function parseHeaders(value: unknown): Record<string, string> {
 }
 
 /** Parses the file's text (relative paths resolve against baseDir). Throws Invalid. */
-function parseWebConfig(source: string, baseDir: string): Omit<WebConfig, "tlsMaterial"> {
+function parseWebConfig(
+  source: string,
+  baseDir: string,
+  parseYaml: typeof import("yaml").parse,
+): Omit<WebConfig, "tlsMaterial"> {
   let document: unknown;
   try {
     document = parseYaml(source, { uniqueKeys: true });
@@ -301,7 +304,9 @@ export async function loadWebConfig(path: string | undefined): Promise<WebConfig
   }
   let parsed: Omit<WebConfig, "tlsMaterial">;
   try {
-    parsed = parseWebConfig(source, dirname(resolve(path)));
+    // YAML is loaded only when a web config file is given.
+    const { parse } = await import("yaml");
+    parsed = parseWebConfig(source, dirname(resolve(path)), parse);
   } catch (error) {
     if (error instanceof Invalid) throw new WebConfigError(path, error.message);
     throw error;

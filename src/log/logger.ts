@@ -1,5 +1,9 @@
+import { createRequire } from "node:module";
 import { type DestinationStream, type Logger, pino } from "pino";
-import pretty from "pino-pretty";
+import type pinoPretty from "pino-pretty";
+
+const require = createRequire(import.meta.url);
+
 import type { LogFormat, LogLevel } from "../config/load-config.js";
 import type { SecretScrubber } from "./secret-scrubber.js";
 
@@ -45,7 +49,8 @@ export function createLogger(options: LoggerOptions): Logger {
     (options.format === "auto" && (options.isTty ?? process.stdout.isTTY === true));
   const base = options.destination ?? pino.destination({ dest: 1, sync: true });
   const destination = usePretty
-    ? pretty({
+    ? // Loaded only for people at a terminal: a JSON-logging service never pays for it.
+      (require("pino-pretty") as typeof pinoPretty)({
         destination: base,
         sync: true,
         translateTime: "SYS:HH:MM:ss.l",
