@@ -91,7 +91,16 @@ export class ScrapeCache {
   readonly #currentHealthVersion: () => number;
   #processReadAt = 0;
   readonly #eof: Promise<Segment> = toSegment("# EOF\n");
-  #bodies = new Map<string, { key: string; body: ScrapeBody }>();
+  #processEpoch = 0;
+  #bodies = new Map<
+    string,
+    {
+      healthVersion: number;
+      processEpoch: number;
+      collectors: ReadonlyMap<string, Segment>;
+      body: ScrapeBody;
+    }
+  >();
 
   constructor(options: {
     collectorOrder: readonly string[];
@@ -130,9 +139,22 @@ export class ScrapeCache {
     }
     if (this.#process !== undefined && now - this.#processReadAt >= PROCESS_METRICS_MAX_AGE_MS) {
       this.#processReadAt = now;
+      this.#processEpoch++;
       this.#process.invalidate();
     }
+    // The hot path: nothing changed since this variant was built.
+    const key = `${openMetrics}/${gzipped}`;
+    const cached = this.#bodies.get(key);
+    if (
+      cached !== undefined &&
+      cached.healthVersion === version &&
+      cached.processEpoch === this.#processEpoch &&
+      cached.collectors === this.#collectors
+    ) {
+      return cached.body;
+    }
     const collectors = this.#collectors;
+    const processEpoch = this.#processEpoch;
     const [health, processSegments, eof] = await Promise.all([
       this.#health.get(),
       this.#process?.get(),
@@ -148,10 +170,6 @@ export class ScrapeCache {
     segments.push(pick(health));
     if (processSegments !== undefined) segments.push(pick(processSegments));
     if (openMetrics) segments.push(eof);
-    const key = `${openMetrics}/${gzipped}`;
-    const cacheKey = segments.map((s) => segmentId(s)).join(",");
-    const cached = this.#bodies.get(key);
-    if (cached !== undefined && cached.key === cacheKey) return cached.body;
     const chunks = segments.flatMap((s) => (gzipped ? s.gzip : s.plain));
     const length = chunks.reduce((n, c) => n + c.length, 0);
     const body: ScrapeBody = {
@@ -159,19 +177,7 @@ export class ScrapeCache {
       length,
       contentType: openMetrics ? OPENMETRICS_CONTENT_TYPE : TEXT_CONTENT_TYPE,
     };
-    this.#bodies.set(key, { key: cacheKey, body });
+    this.#bodies.set(key, { healthVersion: version, processEpoch, collectors, body });
     return body;
   }
-}
-
-/** Identity of a segment object, for the joined-body cache. */
-const ids = new WeakMap<Segment, number>();
-let nextId = 0;
-function segmentId(segment: Segment): number {
-  let id = ids.get(segment);
-  if (id === undefined) {
-    id = nextId++;
-    ids.set(segment, id);
-  }
-  return id;
 }

@@ -25,12 +25,12 @@ import { type Endpoint, type Fault, FaultQueue } from "./faults.js";
 export type NextLinkStyle = "absolute" | "relative" | "none" | "foreign";
 
 export interface SimulatorOptions extends AuthorityOptions {
-  /** Customers in the commercial analytics (about 10 rows each); default 50. */
+  /** Customers in the commercial analytics (about 10 rows each); default 12 (the demo). */
   readonly customers?: number;
   readonly nextLinks?: NextLinkStyle;
 }
 
-const DEMO_CUSTOMERS = 50;
+const DEMO_CUSTOMERS = 12;
 const MAX_TOP = 10_000;
 
 function pageOf(req: Request): number {
