@@ -3,6 +3,7 @@ import type { ScrapeBody } from "../metrics/scrape-cache.js";
 
 export interface ScrapeSource {
   scrape(openMetrics: boolean, gzip: boolean): Promise<ScrapeBody>;
+  cachedScrape(openMetrics: boolean, gzip: boolean): ScrapeBody | undefined;
 }
 
 /** Whether Accept-Encoding allows gzip (absent, or with a q above 0). */
@@ -37,14 +38,32 @@ export function wantsOpenMetrics(header: string | undefined): boolean {
  * Answers a scrape from memory: the cached body for the negotiated format and encoding, with its
  * Content-Length; HEAD gets the same headers and no body.
  */
-export async function writeScrape(
+export function writeScrape(
   source: ScrapeSource,
   req: IncomingMessage,
   res: ServerResponse,
   extraHeaders: Readonly<Record<string, string>>,
-): Promise<void> {
+): Promise<void> | undefined {
   const gzip = acceptsGzip(req.headers["accept-encoding"]);
-  const body = await source.scrape(wantsOpenMetrics(req.headers.accept), gzip);
+  const openMetrics = wantsOpenMetrics(req.headers.accept);
+  // Most scrapes find the body unchanged: answer them without a promise.
+  const cached = source.cachedScrape(openMetrics, gzip);
+  if (cached !== undefined) {
+    writeBody(req, res, cached, gzip, extraHeaders);
+    return undefined;
+  }
+  return source
+    .scrape(openMetrics, gzip)
+    .then((body) => writeBody(req, res, body, gzip, extraHeaders));
+}
+
+function writeBody(
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: ScrapeBody,
+  gzip: boolean,
+  extraHeaders: Readonly<Record<string, string>>,
+): void {
   res.writeHead(200, {
     ...extraHeaders,
     "Content-Type": body.contentType,

@@ -15,7 +15,7 @@ import { loadWebConfig, type WebConfig } from "./web-config.js";
 export { WebConfigError } from "./web-config.js";
 
 export interface AppOptions {
-  readonly metrics: Pick<ExporterMetrics, "scrape" | "ready" | "status">;
+  readonly metrics: Pick<ExporterMetrics, "scrape" | "cachedScrape" | "ready" | "status">;
   readonly telemetryPath: string;
   readonly version: string;
   readonly logger: Logger;
@@ -128,7 +128,7 @@ export function createRequestListener(options: AppOptions): RequestListener {
       (req.method === "GET" || req.method === "HEAD") &&
       bodyless
     ) {
-      writeScrape(metrics, req, res, headers).catch((error: unknown) => {
+      writeScrape(metrics, req, res, headers)?.catch((error: unknown) => {
         options.logger.error(
           { err: error instanceof Error ? error.message : String(error) },
           "scrape failed",

@@ -230,6 +230,11 @@ export class ExporterMetrics implements PollSink {
     return this.#scrape.body(openMetrics, gzip);
   }
 
+  /** The answer to a scrape when nothing changed since the last one (no promise, no wait). */
+  cachedScrape(openMetrics: boolean, gzip: boolean): ScrapeBody | undefined {
+    return this.#scrape.cachedBody(openMetrics, gzip);
+  }
+
   /** One collector's rendered series (for tests and the golden files). */
   collectorExposition(name: string): string {
     const segment = this.#scrape.collectorSegment(name);

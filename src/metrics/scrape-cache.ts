@@ -127,6 +127,24 @@ export class ScrapeCache {
     return this.#collectors.get(name);
   }
 
+  /** The body, if the one built last still holds: the synchronous hot path of a scrape. */
+  cachedBody(
+    openMetrics: boolean,
+    gzipped: boolean,
+    now: number = Date.now(),
+  ): ScrapeBody | undefined {
+    if (this.#process !== undefined && now - this.#processReadAt >= PROCESS_METRICS_MAX_AGE_MS) {
+      return undefined;
+    }
+    const cached = this.#bodies.get(`${openMetrics}/${gzipped}`);
+    return cached !== undefined &&
+      cached.healthVersion === this.#currentHealthVersion() &&
+      cached.processEpoch === this.#processEpoch &&
+      cached.collectors === this.#collectors
+      ? cached.body
+      : undefined;
+  }
+
   async body(
     openMetrics: boolean,
     gzipped: boolean,
