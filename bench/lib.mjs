@@ -141,15 +141,21 @@ export async function startExporter(simulator, { pollInterval, extraEnv = {}, gc
     counts,
     problems,
     memory,
+    /** undefined while running; the exit code or signal once it ended. */
+    ended: () => child.exitCode ?? child.signalCode ?? undefined,
     /** Forces a GC in the exporter and resolves with its memory right after. */
     async gcSample() {
       const before = memory.length;
       child.kill("SIGUSR2");
       const until = Date.now() + 5_000;
       while (memory.length === before && Date.now() < until) await sleep(10);
-      return memory.at(-1);
+      return memory.length > before ? memory.at(-1) : undefined;
     },
     async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        await rm(stateDir, { recursive: true, force: true });
+        return `ended early: ${child.exitCode ?? child.signalCode}`;
+      }
       child.kill("SIGTERM");
       const code = await exited;
       await rm(stateDir, { recursive: true, force: true });
@@ -162,15 +168,24 @@ export function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** The process's resident memory, from /proc; NaN once it has gone. */
 export function rssMiB(pid) {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1]) / 1024;
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1]) / 1024;
+  } catch {
+    return Number.NaN;
+  }
 }
 
-/** CPU seconds (user + system) the process has used, from /proc. */
+/** CPU seconds (user + system) the process has used, from /proc; NaN once it has gone. */
 export function cpuSeconds(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 /** Least-squares slope of ys over xs. */

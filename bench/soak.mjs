@@ -87,9 +87,10 @@ const scrapers = Array.from({ length: Number(options.scrapers) }, async () => {
 const started = Date.now();
 const cpuStart = cpuSeconds(exporter.pid);
 const samples = [];
-while (Date.now() - started < durationMs) {
+while (Date.now() - started < durationMs && exporter.ended() === undefined) {
   await sleep(Math.min(sampleEveryMs, durationMs - (Date.now() - started)));
   const memory = await exporter.gcSample();
+  if (memory === undefined) break; // the exporter has gone: reported below
   samples.push({
     t: (Date.now() - started) / 1000,
     heapUsedMiB: memory.heapUsed / MiB,
@@ -112,6 +113,12 @@ const rssEnd = rssMiB(exporter.pid);
 const exitCode = await exporter.stop();
 await sim.stop();
 
+if (samples.length === 0) {
+  process.stdout.write(
+    `${JSON.stringify({ ok: false, exitCode, exporterProblems: exporter.problems, scrapeErrors })}\n`,
+  );
+  process.exit(1);
+}
 // The first quarter is warm-up (JIT, caches, the first rotations); the trend is measured after.
 const measured = samples.slice(Math.floor(samples.length / 4));
 const hours = measured.map((s) => s.t / 3600);

@@ -1,6 +1,7 @@
-import ky, { TimeoutError } from "ky";
+import ky from "ky";
 import { AbortedError } from "../errors/exporter-error.js";
 import { backoffDelay, sleep } from "../net/backoff.js";
+import { linkedAbort } from "../net/linked-abort.js";
 import { readBodyText } from "../net/read-body.js";
 import { AuthError } from "./errors.js";
 import { hasMfaClaim } from "./jwt-claims.js";
@@ -88,14 +89,21 @@ export class TokenClient {
   async post(path: string, form: URLSearchParams, signal?: AbortSignal): Promise<string> {
     for (let attempt = 0; ; attempt++) {
       let failure: AuthError;
+      // One timer for the whole exchange, body included (ky's timeout stops at the headers).
+      const abort = linkedAbort(signal);
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        abort.controller.abort(new Error("timeout"));
+      }, this.#options.requestTimeoutMs);
       try {
         const response = await ky.post(`${this.#base}${path}`, {
           body: form,
-          timeout: this.#options.requestTimeoutMs,
+          timeout: false,
           retry: 0,
           throwHttpErrors: false,
           headers: { Accept: "application/json", "User-Agent": this.#options.userAgent },
-          ...(signal ? { signal } : {}),
+          signal: abort.signal,
         });
         const text = await readBodyText(response, MAX_TOKEN_BODY_BYTES);
         if (response.ok) return text;
@@ -107,7 +115,7 @@ export class TokenClient {
           if (error.needsOperator || (error.status !== undefined && error.status < 500))
             throw error;
           failure = error;
-        } else if (error instanceof TimeoutError) {
+        } else if (timedOut) {
           failure = new AuthError(
             `token endpoint did not answer within ${this.#options.requestTimeoutMs}ms`,
             undefined,
@@ -123,6 +131,9 @@ export class TokenClient {
             undefined,
           );
         }
+      } finally {
+        clearTimeout(timer);
+        abort.release();
       }
       if (attempt >= this.#options.maxRetries) throw failure;
       try {

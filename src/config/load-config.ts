@@ -89,6 +89,16 @@ export function defaultStateDir(env: Readonly<Record<string, string | undefined>
   return join(base, "partner-center-exporter");
 }
 
+/** Longer than any honest value of these settings: probably a secret pasted into the wrong one. */
+const MAX_ECHOED_LENGTH = 40;
+
+/** A bad value as a problem shows it: quoted, unless it is long enough to be a pasted secret. */
+function shown(value: string): string {
+  return value.length > MAX_ECHOED_LENGTH
+    ? `(a value of ${value.length} characters)`
+    : `"${value}"`;
+}
+
 function settingLabel(spec: SettingSpec): string {
   return `${spec.env} (--${spec.flag})`;
 }
@@ -257,7 +267,9 @@ export function loadConfig(sources: ConfigSources): LoadResult {
     const value = (text(env) ?? "false").toLowerCase();
     if (["1", "true", "yes", "on"].includes(value)) return true;
     if (["0", "false", "no", "off", ""].includes(value)) return false;
-    problems.push(`${settingLabel(specOf(env))}: "${value}" is not a boolean (use true or false)`);
+    problems.push(
+      `${settingLabel(specOf(env))}: ${shown(value)} is not a boolean (use true or false)`,
+    );
     return false;
   };
   const duration = (env: SettingEnv, minMs: number): number => {
@@ -265,12 +277,14 @@ export function loadConfig(sources: ConfigSources): LoadResult {
     const ms = parseDuration(value);
     if (ms === undefined) {
       problems.push(
-        `${settingLabel(specOf(env))}: "${value}" is not a duration (examples: 500ms, 30s, 15m, 1h)`,
+        `${settingLabel(specOf(env))}: ${shown(value)} is not a duration (examples: 500ms, 30s, 15m, 1h)`,
       );
       return 0;
     }
     if (ms < minMs) {
-      problems.push(`${settingLabel(specOf(env))}: must be at least ${minMs}ms, got "${value}"`);
+      problems.push(
+        `${settingLabel(specOf(env))}: must be at least ${minMs}ms, got ${shown(value)}`,
+      );
     }
     return ms;
   };
@@ -279,7 +293,7 @@ export function loadConfig(sources: ConfigSources): LoadResult {
     const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
     if (!Number.isInteger(n) || n < min || n > max) {
       problems.push(
-        `${settingLabel(specOf(env))}: "${value}" is not a whole number from ${min} to ${max}`,
+        `${settingLabel(specOf(env))}: ${shown(value)} is not a whole number from ${min} to ${max}`,
       );
       return min;
     }
@@ -295,7 +309,7 @@ export function loadConfig(sources: ConfigSources): LoadResult {
       }
       return parsed.href.replace(/\/+$/, "");
     } catch {
-      problems.push(`${settingLabel(specOf(env))}: "${value}" is not an http(s) URL`);
+      problems.push(`${settingLabel(specOf(env))}: ${shown(value)} is not an http(s) URL`);
       return "";
     }
   };
@@ -303,7 +317,9 @@ export function loadConfig(sources: ConfigSources): LoadResult {
     const value = (text(env) ?? "").toLowerCase();
     const found = choices.find((c) => c === value);
     if (found === undefined) {
-      problems.push(`${settingLabel(specOf(env))}: "${value}" is not one of ${choices.join(", ")}`);
+      problems.push(
+        `${settingLabel(specOf(env))}: ${shown(value)} is not one of ${choices.join(", ")}`,
+      );
       return choices[0] as T;
     }
     return found;
@@ -340,18 +356,20 @@ export function loadConfig(sources: ConfigSources): LoadResult {
   const listen = parseListenAddress(listenText);
   if (listen === undefined) {
     problems.push(
-      `${settingLabel(specOf("WEB_LISTEN_ADDRESS"))}: "${listenText}" is not host:port (examples: :9841, 127.0.0.1:9841)`,
+      `${settingLabel(specOf("WEB_LISTEN_ADDRESS"))}: ${shown(listenText)} is not host:port (examples: :9841, 127.0.0.1:9841)`,
     );
   }
   const telemetryPath = text("WEB_TELEMETRY_PATH") ?? "/metrics";
   if (!/^\/[^\s?#]*$/.test(telemetryPath) || telemetryPath === "/") {
     problems.push(
-      `${settingLabel(specOf("WEB_TELEMETRY_PATH"))}: "${telemetryPath}" must be a path such as /metrics`,
+      `${settingLabel(specOf("WEB_TELEMETRY_PATH"))}: ${shown(telemetryPath)} must be a path such as /metrics`,
     );
   }
   const locale = text("PARTNER_CENTER_LOCALE") ?? "en-US";
   if (!/^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$/.test(locale)) {
-    problems.push(`${settingLabel(specOf("PARTNER_CENTER_LOCALE"))}: "${locale}" is not a locale`);
+    problems.push(
+      `${settingLabel(specOf("PARTNER_CENTER_LOCALE"))}: ${shown(locale)} is not a locale`,
+    );
   }
 
   const cloud = choice("AZURE_CLOUD", CLOUD_NAMES);
@@ -407,6 +425,15 @@ export function loadConfig(sources: ConfigSources): LoadResult {
     logLevel: choice("LOG_LEVEL", ["debug", "info", "warn", "error"] as const),
     logFormat: choice("LOG_FORMAT", ["auto", "json", "pretty"] as const),
   };
-  if (problems.length > 0) return { kind: "invalid", problems };
+  if (problems.length > 0) {
+    // A secret pasted into another setting as well is never echoed.
+    const secrets = SPECS.filter((spec) => spec.kind === "secret")
+      .map((spec) => raw.get(spec.env as SettingEnv))
+      .filter((v): v is string => v !== undefined && v.length >= 4);
+    const masked = problems.map((p) =>
+      secrets.reduce((line, secret) => line.replaceAll(secret, "[REDACTED]"), p),
+    );
+    return { kind: "invalid", problems: masked };
+  }
   return { kind: "run", config, warnings };
 }

@@ -130,9 +130,13 @@ export function customerProductRows(customers: number, seed = DEFAULT_SEED): Cus
   for (let c = 0; c < customers; c++) {
     const name = `${NAMES[c % NAMES.length]} ${SUFFIXES[Math.floor(c / NAMES.length) % SUFFIXES.length]}${c >= NAMES.length * SUFFIXES.length ? ` ${Math.floor(c / (NAMES.length * SUFFIXES.length)) + 1}` : ""}`;
     const id = tenantId(random);
-    const channel = random() < 0.8 ? "reseller" : "direct";
-    const productCount = 1 + Math.floor(random() * 3);
-    const first = Math.floor(random() * PRODUCTS.length);
+    // A fifth of the customers buy direct. The first few cover every product in both channels, so
+    // even a small demo has every service and channel.
+    const channel = c % 5 === 1 ? "direct" : "reseller";
+    const drawnCount = 1 + Math.floor(random() * 3);
+    const drawnFirst = Math.floor(random() * PRODUCTS.length);
+    const productCount = c === 0 ? 3 : drawnCount;
+    const first = c < PRODUCTS.length ? c : drawnFirst;
     for (let p = 0; p < productCount; p++) {
       const product = PRODUCTS[(first + p * 3) % PRODUCTS.length] as Product;
       const sold = 5 + Math.floor(random() * 400);

@@ -156,7 +156,11 @@ describe("paging against the simulator", () => {
     expect(series.length).toBeGreaterThan(0);
     for (const sample of series) {
       const present = Object.entries(sample.labels).filter(([, value]) => value !== "");
-      expect(present.map(([name]) => name).sort()).toEqual(["channel", "customer_id", "service_code"]);
+      expect(present.map(([name]) => name).sort()).toEqual([
+        "channel",
+        "customer_id",
+        "service_code",
+      ]);
       expect(sample.labels.service_code).toBe("crm");
     }
   });

@@ -181,6 +181,25 @@ describe("loadConfig", () => {
   });
 });
 
+describe("secrets pasted into the wrong setting", () => {
+  it("are never echoed: a known secret is masked, a long value is described, not shown", () => {
+    const secret = "Zx8Q~a-client-secret-value";
+    const token = `0.${"A".repeat(120)}`;
+    const all = problems({
+      ...VALID,
+      AZURE_CLIENT_SECRET: secret,
+      POLL_INTERVAL: secret,
+      LOG_LEVEL: token,
+    }).join("\n");
+    expect(all).toContain('POLL_INTERVAL (--poll.interval): "[REDACTED]" is not a duration');
+    expect(all).toContain(
+      "LOG_LEVEL (--log.level): (a value of 122 characters) is not one of debug, info, warn, error",
+    );
+    expect(all).not.toContain(secret);
+    expect(all).not.toContain(token.slice(0, 30));
+  });
+});
+
 describe("--help", () => {
   it("lists every setting with its flag and environment variable", () => {
     const help = renderHelp("1.2.3");
