@@ -9,7 +9,7 @@
 // --smoke: a few seconds in all; checks (no errors, promtool check metrics on every server's output,
 // the gzip body decompresses to the plain one) and exits non-zero when one fails.
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
