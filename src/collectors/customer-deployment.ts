@@ -1,3 +1,4 @@
+import { GROUPABLE_FIELDS } from "../config/load-config.js";
 import { CUSTOMER_DEPLOYMENT_PATH } from "../partner-center/paths.js";
 import { commercialCollector } from "./commercial-collector.js";
 
@@ -30,15 +31,8 @@ export const customerDeploymentCollector = commercialCollector({
     required: [],
     values: { deployed: ["licensesDeployed"], sold: ["licensesSold"] },
   },
-  groupableFields: [
-    "serviceCode",
-    "serviceName",
-    "channel",
-    "customerTenantId",
-    "customerName",
-    "productId",
-    "productName",
-  ],
+  // Deployment has no workload dimension.
+  groupableFields: GROUPABLE_FIELDS.filter((f) => !f.startsWith("workload")),
   defaultGroupBy: ["customerTenantId", "customerName", "serviceCode", "serviceName", "channel"],
   families: [
     [

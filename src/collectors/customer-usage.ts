@@ -1,3 +1,4 @@
+import { GROUPABLE_FIELDS } from "../config/load-config.js";
 import { CUSTOMER_USAGE_PATH } from "../partner-center/paths.js";
 import { commercialCollector } from "./commercial-collector.js";
 
@@ -38,17 +39,7 @@ export const customerUsageCollector = commercialCollector({
       qualified: ["licensesQualified", "licenseQualified"],
     },
   },
-  groupableFields: [
-    "workloadCode",
-    "workloadName",
-    "serviceCode",
-    "serviceName",
-    "channel",
-    "customerTenantId",
-    "customerName",
-    "productId",
-    "productName",
-  ],
+  groupableFields: GROUPABLE_FIELDS,
   defaultGroupBy: [
     "customerTenantId",
     "customerName",
