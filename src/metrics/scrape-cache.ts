@@ -1,25 +1,22 @@
-import { promisify } from "node:util";
-import { gzip as gzipCallback } from "node:zlib";
 import type { Registry } from "prom-client";
-
-const gzip = promisify(gzipCallback);
+import { type DeflatedPiece, deflatePiece, gzipStream } from "./gzip-stream.js";
 
 export const TEXT_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 export const OPENMETRICS_CONTENT_TYPE =
   "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
-/** A piece of the exposition, plain and gzipped (each chunk its own gzip member). */
+/** A piece of the exposition, plain and compressed (pieces of one gzip stream). */
 export interface Segment {
   readonly plain: readonly Buffer[];
-  readonly gzip: readonly Buffer[];
+  readonly deflated: readonly DeflatedPiece[];
 }
 
-/** Gzips chunk by chunk (on the thread pool): no large copy, no long pause of the event loop. */
+/** Compresses chunk by chunk (on the thread pool): no large copy, no long pause of the event loop. */
 export async function toSegment(text: string | readonly Buffer[]): Promise<Segment> {
   const plain = typeof text === "string" ? [Buffer.from(text, "utf8")] : text;
-  const zipped: Buffer[] = [];
-  for (const chunk of plain) zipped.push(await gzip(chunk));
-  return { plain, gzip: zipped };
+  const deflated: DeflatedPiece[] = [];
+  for (const chunk of plain) deflated.push(await deflatePiece(chunk));
+  return { plain, deflated };
 }
 
 export interface ScrapeBody {
@@ -78,9 +75,9 @@ class RegistrySegments {
 /**
  * What a scrape answers, from memory: the collectors' series (rendered once per successful poll),
  * then the exporter's own metrics (re-rendered when they change) and the process metrics (read at
- * most once a second), in the Prometheus text format or OpenMetrics, plain or gzip. Gzip is done
- * once per change, per segment: the body is a series of gzip members, which every gzip reader
- * (Prometheus's included) reads as one stream.
+ * most once a second), in the Prometheus text format or OpenMetrics, plain or gzip. Compression is
+ * done once per change, per segment; the pieces join under one gzip header and trailer into a
+ * single gzip stream.
  */
 export class ScrapeCache {
   readonly #order: readonly string[];
@@ -188,7 +185,9 @@ export class ScrapeCache {
     segments.push(pick(health));
     if (processSegments !== undefined) segments.push(pick(processSegments));
     if (openMetrics) segments.push(eof);
-    const chunks = segments.flatMap((s) => (gzipped ? s.gzip : s.plain));
+    const chunks = gzipped
+      ? gzipStream(segments.flatMap((s) => s.deflated))
+      : segments.flatMap((s) => s.plain);
     const length = chunks.reduce((n, c) => n + c.length, 0);
     const body: ScrapeBody = {
       chunks: length < JOIN_BELOW_BYTES ? [Buffer.concat(chunks, length)] : chunks,
