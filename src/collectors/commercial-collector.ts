@@ -3,6 +3,17 @@ import { parseRows, type RowSchema, skipReasons } from "../partner-center/rows.j
 import type { CollectContext, Collection, Collector, GaugeFamily } from "./collector.js";
 import { RowSet, rowsToCollection } from "./rows-collection.js";
 
+/** The labels every commercial row has: the customer, the product, the service and the channel. */
+export const CUSTOMER_PRODUCT_LABELS = {
+  customer_id: "customerTenantId",
+  customer: "customerName",
+  product_id: "productId",
+  product: "productName",
+  service: "serviceName",
+  service_code: "serviceCode",
+  channel: "channel",
+} as const;
+
 export interface CommercialCollectorSpec<L extends string, V extends string> {
   readonly name: string;
   readonly description: string;

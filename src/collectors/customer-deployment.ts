@@ -1,6 +1,6 @@
 import { GROUPABLE_FIELDS } from "../config/load-config.js";
 import { CUSTOMER_DEPLOYMENT_PATH } from "../partner-center/paths.js";
-import { commercialCollector } from "./commercial-collector.js";
+import { CUSTOMER_PRODUCT_LABELS, commercialCollector } from "./commercial-collector.js";
 
 const LABELS = [
   "customer_id",
@@ -19,15 +19,7 @@ export const customerDeploymentCollector = commercialCollector({
     "licences deployed and sold per customer and product (/v1/analytics/commercial/deployment/license/)",
   path: CUSTOMER_DEPLOYMENT_PATH,
   schema: {
-    labels: {
-      customer_id: "customerTenantId",
-      customer: "customerName",
-      product_id: "productId",
-      product: "productName",
-      service: "serviceName",
-      service_code: "serviceCode",
-      channel: "channel",
-    },
+    labels: CUSTOMER_PRODUCT_LABELS,
     required: [],
     values: { deployed: ["licensesDeployed"], sold: ["licensesSold"] },
   },

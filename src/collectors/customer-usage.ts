@@ -1,6 +1,6 @@
 import { GROUPABLE_FIELDS } from "../config/load-config.js";
 import { CUSTOMER_USAGE_PATH } from "../partner-center/paths.js";
-import { commercialCollector } from "./commercial-collector.js";
+import { CUSTOMER_PRODUCT_LABELS, commercialCollector } from "./commercial-collector.js";
 
 const LABELS = [
   "customer_id",
@@ -22,15 +22,9 @@ export const customerUsageCollector = commercialCollector({
   path: CUSTOMER_USAGE_PATH,
   schema: {
     labels: {
-      customer_id: "customerTenantId",
-      customer: "customerName",
-      product_id: "productId",
-      product: "productName",
+      ...CUSTOMER_PRODUCT_LABELS,
       workload: "workloadName",
       workload_code: "workloadCode",
-      service: "serviceName",
-      service_code: "serviceCode",
-      channel: "channel",
     },
     required: [],
     // The documented example spells it licenseActive.

@@ -135,6 +135,16 @@ export class SimulatedAuthority {
     app.post("/devicelogin", (req, res) => this.#deviceApprove(req, res));
   }
 
+  #refuseUnknownApp(res: Response): void {
+    this.#refuse(
+      res,
+      400,
+      "unauthorized_client",
+      700016,
+      "Application not found in the directory.",
+    );
+  }
+
   #refuse(res: Response, status: number, error: string, aadsts: number, message: string): void {
     res
       .status(status)
@@ -171,13 +181,7 @@ export class SimulatedAuthority {
       return;
     }
     if (body.client_id !== this.clientId) {
-      this.#refuse(
-        res,
-        400,
-        "unauthorized_client",
-        700016,
-        "Application not found in the directory.",
-      );
+      this.#refuseUnknownApp(res);
       return;
     }
     // A confidential client proves itself with its secret; the device flow may run as a public client.
@@ -384,13 +388,7 @@ export class SimulatedAuthority {
   #deviceCode(req: Request, res: Response, baseUrl: string): void {
     const body = (req.body ?? {}) as Record<string, string | undefined>;
     if (req.params.tenant !== this.tenantId || body.client_id !== this.clientId) {
-      this.#refuse(
-        res,
-        400,
-        "unauthorized_client",
-        700016,
-        "Application not found in the directory.",
-      );
+      this.#refuseUnknownApp(res);
       return;
     }
     const deviceCode = randomBytes(32).toString("base64url");
