@@ -1,0 +1,25 @@
+import { readFile } from "node:fs/promises";
+import { describe, expect, it } from "vitest";
+import { ALL_COLLECTORS } from "../src/collectors/index.js";
+import { SETTINGS } from "../src/config/settings.js";
+
+const readme = await readFile(new URL("../README.md", import.meta.url), "utf8");
+
+describe("README, the manual", () => {
+  it.each(SETTINGS.map((s) => [s.env, s.flag] as const))(
+    "documents %s (--%s) in the settings table, as --help does",
+    (env, flag) => {
+      expect(readme).toMatch(
+        new RegExp(`^\\| \`${env}\` +\\| \`--${flag.replaceAll(".", "\\.")}\` `, "m"),
+      );
+    },
+  );
+
+  it.each(ALL_COLLECTORS.map((c) => [c.name, c.families.map((f) => f.name)] as const))(
+    "documents the %s collector and its metrics",
+    (name, families) => {
+      expect(readme).toContain(`| \`${name}\` |`);
+      for (const family of families) expect(readme).toMatch(new RegExp(`\`${family}[\`{]`));
+    },
+  );
+});
