@@ -13,10 +13,3 @@ export function parseListenAddress(text: string): ListenAddress | undefined {
   const host = match[1] ?? match[2] ?? "";
   return { host: host === "" ? undefined : host, port };
 }
-
-export function formatListenAddress(address: ListenAddress): string {
-  if (address.host === undefined) return `:${address.port}`;
-  return address.host.includes(":")
-    ? `[${address.host}]:${address.port}`
-    : `${address.host}:${address.port}`;
-}

@@ -36,7 +36,3 @@ export class DeadlineError extends ExporterError {
     this.name = "DeadlineError";
   }
 }
-
-export function reasonOf(error: unknown): FailureReason {
-  return error instanceof ExporterError ? error.reason : "network";
-}

@@ -140,15 +140,12 @@ export class Poller {
       if (context.signal.aborted) throw context.signal.reason;
       return { collector, ok: true, collection, durationMs: this.#now() - started };
     } catch (error) {
-      const failure =
-        error instanceof ExporterError
-          ? error
-          : new AbortedError(error instanceof Error ? error.message : String(error));
+      // Typed errors carry their reason; anything else is a body the code could not handle.
       return {
         collector,
         ok: false,
-        reason: error instanceof ExporterError ? failure.reason : "invalid_response",
-        error: failure.message,
+        reason: error instanceof ExporterError ? error.reason : "invalid_response",
+        error: error instanceof Error ? error.message : String(error),
         durationMs: this.#now() - started,
       };
     }
