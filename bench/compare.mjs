@@ -8,13 +8,14 @@
 //          [--large=true] [--smoke=false]
 // --smoke: a few seconds in all; checks (no errors, promtool check metrics on every server's output,
 // the gzip body decompresses to the plain one) and exits non-zero when one fails.
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
+import { startProcess } from "./child.mjs";
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const CLI = here("../dist/cli.js");
@@ -32,32 +33,6 @@ const rounds = Number(args.rounds ?? (smoke ? 1 : 3));
 const connections = (args.connections ?? (smoke ? "1,10" : "1,10,50")).split(",").map(Number);
 const runLarge = (args.large ?? (smoke ? "false" : "true")) === "true";
 const problems = [];
-
-function startProcess(file, argv, env = {}) {
-  const child = spawn(process.execPath, [file, ...argv], {
-    env: { PATH: process.env.PATH, ...env },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  let out = "";
-  child.stdout.on("data", (c) => {
-    out += c;
-  });
-  const waitFor = (re, ms = 20_000) =>
-    new Promise((resolve, reject) => {
-      const t0 = Date.now();
-      const timer = setInterval(() => {
-        const line = out.split("\n").find((l) => re.test(l));
-        if (line) {
-          clearInterval(timer);
-          resolve(JSON.parse(line));
-        } else if (Date.now() - t0 > ms || child.exitCode !== null) {
-          clearInterval(timer);
-          reject(new Error(`${file}: no ${re}: ${out.slice(-1000)}`));
-        }
-      }, 5);
-    });
-  return { child, waitFor };
-}
 
 function autocannon(url, conns, seconds) {
   const out = execFileSync(

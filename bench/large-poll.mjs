@@ -3,13 +3,13 @@
 // the exporter, its peak RSS, the /metrics size (plain and gzip) and scrape latency while the poll
 // runs. Usage: npm run build && node bench/large-poll.mjs [--customers=20000]
 // Talks only to 127.0.0.1.
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
+import { startProcess } from "./child.mjs";
 
 const customers = Number(/--customers=(\d+)/.exec(process.argv.join(" "))?.[1] ?? 20000);
 const cli = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
@@ -27,28 +27,16 @@ const pct = (sorted, p) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 
 // The simulator runs in its own process: the latency probe below measures the exporter alone.
-const sim = spawn(
-  process.execPath,
-  [fileURLToPath(new URL("./servers/simulator.mjs", import.meta.url)), String(customers)],
-  {
-    stdio: ["ignore", "pipe", "inherit"],
-  },
-);
-const simulator = await new Promise((resolve, reject) => {
-  let text = "";
-  sim.stdout.on("data", (c) => {
-    text += c;
-    if (text.includes("\n")) resolve(JSON.parse(text.split("\n")[0]));
-  });
-  sim.once("exit", () => reject(new Error("simulator exited")));
-});
+const sim = startProcess(fileURLToPath(new URL("./servers/simulator.mjs", import.meta.url)), [
+  String(customers),
+]);
+const simulator = await sim.waitFor(/"url"/);
 const simUrl = simulator.url;
 const stateDir = await mkdtemp(join(tmpdir(), "pce-large-"));
-const execArgv = (process.env.PCE_BENCH_EXEC_ARGV ?? "").split(" ").filter(Boolean);
-const child = spawn(process.execPath, [...execArgv, cli, "--log.format=json"], {
+// e.g. PCE_BENCH_EXEC_ARGV="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the exporter.
+const exporter = startProcess(cli, ["--log.format=json"], {
+  execArgv: (process.env.PCE_BENCH_EXEC_ARGV ?? "").split(" ").filter(Boolean),
   env: {
-    PATH: process.env.PATH,
-    // e.g. PCE_BENCH_EXEC_ARGV="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the exporter.
     AZURE_TENANT_ID: simulator.tenantId,
     AZURE_CLIENT_ID: simulator.clientId,
     AZURE_CLIENT_SECRET: simulator.clientSecret,
@@ -61,26 +49,9 @@ const child = spawn(process.execPath, [...execArgv, cli, "--log.format=json"], {
     POLL_INTERVAL: "1h",
     WEB_LISTEN_ADDRESS: "127.0.0.1:0",
   },
-  stdio: ["ignore", "pipe", "inherit"],
 });
-let out = "";
-child.stdout.on("data", (c) => {
-  out += c;
-});
-const waitFor = (re, ms) =>
-  new Promise((resolve, reject) => {
-    const t0 = Date.now();
-    const timer = setInterval(() => {
-      const line = out.split("\n").find((l) => re.test(l));
-      if (line) {
-        clearInterval(timer);
-        resolve(JSON.parse(line));
-      } else if (Date.now() - t0 > ms) {
-        clearInterval(timer);
-        reject(new Error(`timeout waiting for ${re}: ${out.slice(-2000)}`));
-      }
-    }, 5);
-  });
+const { child } = exporter;
+const waitFor = exporter.waitFor;
 try {
   const listening = await waitFor(/partner-center-exporter listening/, 20_000);
   const cpuAtStart = procStat(child.pid).cpuSeconds;
@@ -132,6 +103,6 @@ try {
   );
 } finally {
   child.kill("SIGTERM");
-  sim.kill("SIGTERM");
+  sim.child.kill("SIGTERM");
   await rm(stateDir, { recursive: true, force: true });
 }

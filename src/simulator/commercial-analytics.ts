@@ -12,18 +12,13 @@ export const USAGE_FIELDS = [
   "productId",
   "productName",
 ] as const;
-export const DEPLOYMENT_FIELDS = [
-  "serviceCode",
-  "serviceName",
-  "channel",
-  "customerTenantId",
-  "customerName",
-  "productId",
-  "productName",
-] as const;
+type Field = (typeof USAGE_FIELDS)[number];
+/** Deployment has no workload dimension. */
+export const DEPLOYMENT_FIELDS: readonly Field[] = USAGE_FIELDS.filter(
+  (f) => !f.startsWith("workload"),
+);
 
 export type AnalyticsKind = "usage" | "deployment";
-type Field = (typeof USAGE_FIELDS)[number];
 export type AnalyticsRow = Record<string, string | number>;
 
 export class AnalyticsQueryError extends Error {}
