@@ -172,9 +172,8 @@ export async function startExporter(
     (p): p is string => p !== undefined,
   );
   for (const path of watched) {
+    // The token provider re-reads the files itself when the poll asks it for a token.
     watchFile(path, { interval: SECRET_FILE_CHECK_MS, persistent: false }, () => {
-      configuredToken.current();
-      clientSecret.current();
       if (metrics.status.lastPollOk === false) void poller.pollOnce();
     });
   }

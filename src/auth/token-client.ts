@@ -1,7 +1,7 @@
 import ky from "ky";
 import { AbortedError } from "../errors/exporter-error.js";
 import { backoffDelay, sleep } from "../net/backoff.js";
-import { linkedAbort } from "../net/linked-abort.js";
+import { withExchangeTimeout } from "../net/exchange-timeout.js";
 import { readBodyText } from "../net/read-body.js";
 import { AuthError } from "./errors.js";
 import { hasMfaClaim } from "./jwt-claims.js";
@@ -88,59 +88,50 @@ export class TokenClient {
   /** Posts a form to `{authority}/{tenant}/oauth2{path}` and returns the body of a 2xx answer. */
   async post(path: string, form: URLSearchParams, signal?: AbortSignal): Promise<string> {
     for (let attempt = 0; ; attempt++) {
-      let failure: AuthError;
-      // One timer for the whole exchange, body included (ky's timeout stops at the headers).
-      const abort = linkedAbort(signal);
-      let timedOut = false;
-      const timer = setTimeout(() => {
-        timedOut = true;
-        abort.controller.abort(new Error("timeout"));
-      }, this.#options.requestTimeoutMs);
-      try {
-        const response = await ky.post(`${this.#base}${path}`, {
-          body: form,
-          timeout: false,
-          retry: 0,
-          throwHttpErrors: false,
-          headers: { Accept: "application/json", "User-Agent": this.#options.userAgent },
-          signal: abort.signal,
-        });
-        const text = await readBodyText(response, MAX_TOKEN_BODY_BYTES);
-        if (response.ok) return text;
-        failure = parseTokenError(response.status, text);
-        if (failure.needsOperator || response.status < 500) throw failure;
-      } catch (error) {
-        if (signal?.aborted) throw new AbortedError("token refresh cancelled");
-        if (error instanceof AuthError) {
-          if (error.needsOperator || (error.status !== undefined && error.status < 500))
-            throw error;
-          failure = error;
-        } else if (timedOut) {
-          failure = new AuthError(
-            `token endpoint did not answer within ${this.#options.requestTimeoutMs}ms`,
-            undefined,
-            undefined,
-            undefined,
-          );
-        } else {
-          const cause = error instanceof Error ? error.message : String(error);
-          failure = new AuthError(
-            `token endpoint unreachable: ${cause}`,
-            undefined,
-            undefined,
-            undefined,
-          );
-        }
-      } finally {
-        clearTimeout(timer);
-        abort.release();
-      }
-      if (attempt >= this.#options.maxRetries) throw failure;
+      const outcome = await withExchangeTimeout(
+        signal,
+        this.#options.requestTimeoutMs,
+        (requestSignal, timedOut) => this.#attempt(path, form, requestSignal, timedOut),
+      ).catch((error: unknown) => {
+        throw signal?.aborted ? new AbortedError("token refresh cancelled") : error;
+      });
+      if ("text" in outcome) return outcome.text;
+      // A refusal an operator must fix, or any 4xx: asking again gives the same answer.
+      const { failure } = outcome;
+      const final = failure.needsOperator || (failure.status !== undefined && failure.status < 500);
+      if (final || attempt >= this.#options.maxRetries) throw failure;
       try {
         await sleep(backoffDelay(attempt, this.#options.retryBackoffMs), signal);
       } catch {
         throw failure;
       }
+    }
+  }
+
+  async #attempt(
+    path: string,
+    form: URLSearchParams,
+    signal: AbortSignal,
+    timedOut: () => boolean,
+  ): Promise<{ text: string } | { failure: AuthError }> {
+    try {
+      const response = await ky.post(`${this.#base}${path}`, {
+        body: form,
+        timeout: false,
+        retry: 0,
+        throwHttpErrors: false,
+        headers: { Accept: "application/json", "User-Agent": this.#options.userAgent },
+        signal,
+      });
+      const text = await readBodyText(response, MAX_TOKEN_BODY_BYTES);
+      return response.ok ? { text } : { failure: parseTokenError(response.status, text) };
+    } catch (error) {
+      if (signal.aborted && !timedOut()) throw error;
+      const cause = error instanceof Error ? error.message : String(error);
+      const message = timedOut()
+        ? `token endpoint did not answer within ${this.#options.requestTimeoutMs}ms`
+        : `token endpoint unreachable: ${cause}`;
+      return { failure: new AuthError(message, undefined, undefined, undefined) };
     }
   }
 

@@ -48,6 +48,11 @@ export const DEFAULT_HTTP_LIMITS: HttpLimits = {
   tlsReloadMs: 30_000,
 };
 
+/** Headers on every answer: nosniff, and those the web config adds. */
+function responseHeaders(web: WebConfig | undefined): Record<string, string> {
+  return { "X-Content-Type-Options": "nosniff", ...web?.headers };
+}
+
 /** The exporter's HTTP surface: metrics, probes, a landing page; GET and HEAD only. */
 export function createApp(options: AppOptions): Express {
   const { metrics, telemetryPath, version, logger, web } = options;
@@ -56,7 +61,7 @@ export function createApp(options: AppOptions): Express {
   app.disable("etag");
   app.set("query parser", false);
 
-  const headers = { "X-Content-Type-Options": "nosniff", ...web?.headers };
+  const headers = responseHeaders(web);
   app.use((_req: Request, res: Response, next: NextFunction) => {
     res.set(headers);
     next();
@@ -114,7 +119,7 @@ export function createApp(options: AppOptions): Express {
 export function createRequestListener(options: AppOptions): RequestListener {
   const app = createApp(options);
   const { metrics, telemetryPath, web } = options;
-  const headers = { "X-Content-Type-Options": "nosniff", ...web?.headers };
+  const headers = responseHeaders(web);
   const fastPath = web === undefined || web.users.size === 0;
   return (req, res) => {
     const url = req.url ?? "";

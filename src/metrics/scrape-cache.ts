@@ -157,17 +157,10 @@ export class ScrapeCache {
       this.#processEpoch++;
       this.#process.invalidate();
     }
-    // The hot path: nothing changed since this variant was built.
+    // Nothing changed since this variant was built.
+    const cached = this.cachedBody(openMetrics, gzipped, now);
+    if (cached !== undefined) return cached;
     const key = `${openMetrics}/${gzipped}`;
-    const cached = this.#bodies.get(key);
-    if (
-      cached !== undefined &&
-      cached.healthVersion === version &&
-      cached.processEpoch === this.#processEpoch &&
-      cached.collectors === this.#collectors
-    ) {
-      return cached.body;
-    }
     const collectors = this.#collectors;
     const processEpoch = this.#processEpoch;
     const [health, processSegments, eof] = await Promise.all([

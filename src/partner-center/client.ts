@@ -3,7 +3,7 @@ import ky from "ky";
 import type { Logger } from "pino";
 import { AbortedError, ExporterError } from "../errors/exporter-error.js";
 import { backoffDelay, parseRetryAfter, sleep } from "../net/backoff.js";
-import { linkedAbort } from "../net/linked-abort.js";
+import { withExchangeTimeout } from "../net/exchange-timeout.js";
 import { BodyTooLargeError, readBodyText } from "../net/read-body.js";
 import {
   ApiHttpError,
@@ -112,28 +112,9 @@ export class PartnerCenterClient {
     const { tokens } = this.#options;
     const endpoint = new URL(info.path, `${this.#options.baseUrl}/`).pathname;
     const accessToken = await tokens.getAccessToken(signal);
-    // One timer for the whole exchange, body included: ky's own timeout stops at the headers,
-    // so a body that starts and then stalls would otherwise hang until the poll deadline.
-    // (Not AbortSignal.any: it leaks on Node 20; see linkedAbort.)
-    const abort = linkedAbort(signal);
-    let timedOut = false;
-    const timeout = setTimeout(() => {
-      timedOut = true;
-      abort.controller.abort(new ApiTimeoutError(info, this.#options.requestTimeoutMs));
-    }, this.#options.requestTimeoutMs);
-    try {
-      return await this.#exchange(
-        info,
-        accessToken,
-        endpoint,
-        abort.signal,
-        signal,
-        () => timedOut,
-      );
-    } finally {
-      clearTimeout(timeout);
-      abort.release();
-    }
+    return withExchangeTimeout(signal, this.#options.requestTimeoutMs, (requestSignal, timedOut) =>
+      this.#exchange(info, accessToken, endpoint, requestSignal, signal, timedOut),
+    );
   }
 
   async #exchange(

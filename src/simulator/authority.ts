@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import type { Express, Request, Response } from "express";
-import type { FaultQueue } from "./faults.js";
+import { answerFault, type FaultQueue } from "./faults.js";
 
 export interface AuthorityOptions {
   readonly tenantId?: string;
@@ -153,22 +153,9 @@ export class SimulatedAuthority {
   }
 
   async #token(req: Request, res: Response): Promise<void> {
-    const fault = this.#faults.take("token");
-    if (fault !== undefined) {
-      if (fault.hang) return;
-      if (fault.delayMs !== undefined) await new Promise((r) => setTimeout(r, fault.delayMs));
-      if (fault.status !== undefined || fault.body !== undefined) {
-        if (fault.retryAfter !== undefined) res.set("Retry-After", fault.retryAfter);
-        res
-          .status(fault.status ?? 200)
-          .type("application/json; charset=utf-8")
-          .send(
-            fault.body ??
-              aadErrorBody("temporarily_unavailable", 90033, "A transient error has occurred."),
-          );
-        return;
-      }
-    }
+    const transient = (): string =>
+      aadErrorBody("temporarily_unavailable", 90033, "A transient error has occurred.");
+    if (await answerFault(this.#faults.take("token"), res, transient)) return;
     const body = (req.body ?? {}) as Record<string, string | undefined>;
     if (req.params.tenant !== this.tenantId) {
       this.#refuse(

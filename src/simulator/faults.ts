@@ -1,3 +1,5 @@
+import type { Response } from "express";
+
 /** The simulator's endpoints a fault can target. */
 export type Endpoint = "usage" | "deployment" | "customer-usage" | "customer-deployment" | "token";
 
@@ -51,4 +53,26 @@ export class FaultQueue {
     if (entry.left <= 0) this.#queue.splice(this.#queue.indexOf(entry), 1);
     return entry.fault;
   }
+}
+
+/**
+ * Answers a request as its fault says (never, after a delay, or with a status and body), the way
+ * every simulated endpoint does. Returns whether the request is answered (or never will be).
+ */
+export async function answerFault(
+  fault: Fault | undefined,
+  res: Response,
+  errorBody: (status: number) => string,
+): Promise<boolean> {
+  if (fault === undefined) return false;
+  if (fault.hang) return true;
+  if (fault.delayMs !== undefined) await new Promise((r) => setTimeout(r, fault.delayMs));
+  if (fault.status === undefined && fault.body === undefined) return false;
+  const status = fault.status ?? 200;
+  if (fault.retryAfter !== undefined) res.set("Retry-After", fault.retryAfter);
+  res
+    .status(status)
+    .type("application/json; charset=utf-8")
+    .send(fault.body ?? errorBody(status));
+  return true;
 }

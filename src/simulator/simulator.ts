@@ -19,7 +19,7 @@ import {
 } from "./commercial-analytics.js";
 import { type CustomerProductRow, customerProductRows } from "./customer-data.js";
 import { demoUsageItems, partnerDeploymentItems, processedDateTimeFor } from "./demo-data.js";
-import { type Endpoint, type Fault, FaultQueue } from "./faults.js";
+import { answerFault, type Endpoint, type Fault, FaultQueue } from "./faults.js";
 
 /** How the commercial endpoints write `@nextLink` (foreign: to another host, for tests). */
 export type NextLinkStyle = "absolute" | "relative" | "none" | "foreign";
@@ -181,27 +181,6 @@ export class PartnerCenterSimulator {
     this.#server = undefined;
   }
 
-  /** Applies a fault: true if it answered (or will never answer) the request. */
-  async #applyFault(
-    fault: Fault | undefined,
-    res: Response,
-    errorBody: (status: number) => string,
-  ): Promise<boolean> {
-    if (fault === undefined) return false;
-    if (fault.hang) {
-      return true;
-    }
-    if (fault.delayMs !== undefined) await new Promise((r) => setTimeout(r, fault.delayMs));
-    if (fault.status === undefined && fault.body === undefined) return false;
-    const status = fault.status ?? 200;
-    if (fault.retryAfter !== undefined) res.set("Retry-After", fault.retryAfter);
-    res
-      .status(status)
-      .type("application/json; charset=utf-8")
-      .send(fault.body ?? errorBody(status));
-    return true;
-  }
-
   #app(): express.Express {
     const app = express();
     app.disable("x-powered-by");
@@ -304,7 +283,7 @@ export class PartnerCenterSimulator {
       }
       const fault = this.faults.take(endpoint, page(req));
       const retryAfter = fault?.retryAfter !== undefined ? Number(fault.retryAfter) : undefined;
-      if (await this.#applyFault(fault, res, (status) => apiErrorBody(status, retryAfter))) return;
+      if (await answerFault(fault, res, (status) => apiErrorBody(status, retryAfter))) return;
       let body: unknown;
       try {
         body = produce(req);
