@@ -2,17 +2,15 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { TOKEN_FILE } from "../src/auth/refresh-token-store.js";
-import { type Harness, samplesOf, sampleValue, startHarness } from "./helpers/harness.js";
+import {
+  type Harness,
+  samplesOf,
+  sampleValue,
+  startHarness,
+  usageItem,
+} from "./helpers/harness.js";
 
-const item = (workload: string, value: unknown, extra: Record<string, unknown> = {}) => ({
-  proratedLicensesUsagePercent: value,
-  workloadName: workload,
-  processedDateTime: "2026-11-25T00:00:00+00:00",
-  serviceName: "o365",
-  channel: "reseller",
-  attributes: { objectType: "PartnerLicensesUsageInsights" },
-  ...extra,
-});
+const item = usageItem;
 
 const USAGE = "partner_license_usage_percent";
 let harness: Harness | undefined;

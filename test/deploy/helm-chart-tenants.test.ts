@@ -1,9 +1,9 @@
 // The chart with several partner tenants: one exporter (Deployment, STATE_DIR claim, Service,
 // ServiceMonitor, NetworkPolicy) per entry of `tenants`, the rules and the dashboard once.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type BundleExpectations, checkBundle, labelsOf } from "./support/bundle-checks.js";
 import { schemaErrors } from "./support/chart-values.js";
-import { buildRenderer, type Renderer } from "./support/helm.js";
+import { useRenderer } from "./support/helm.js";
 import {
   type KubeObject,
   ofKind,
@@ -48,19 +48,13 @@ const EXPECT: BundleExpectations = {
   imageTag: PACKAGE.version,
 };
 
-let renderer: Renderer;
-beforeAll(async () => {
-  renderer = await buildRenderer();
-}, 120_000);
-afterAll(async () => {
-  await renderer?.dispose();
-});
+const renderer = useRenderer();
 
 type Rendered = { objects: KubeObject[]; notes: string };
 
 async function renderOk(values: object): Promise<Rendered> {
   expect(schemaErrors(values)).toEqual([]);
-  const result = await renderer.render(values, { name: "pce" });
+  const result = await renderer().render(values, { name: "pce" });
   if (!result.ok) throw new Error(result.error);
   const objects = parseManifests(result.manifests, "helm-render output");
   for (const object of objects) validateObject(object);
@@ -322,7 +316,7 @@ describe("Helm chart with several tenants", () => {
       'persistence.existingClaim "c" is used twice',
     ],
   ])("refuses to render %s", async (_what, values, message) => {
-    const result = await renderer.render(values, { name: "pce" });
+    const result = await renderer().render(values, { name: "pce" });
     expect(result.ok).toBe(false);
     expect(!result.ok && result.error).toContain(message);
   });

@@ -1,5 +1,5 @@
 import { readdirSync } from "node:fs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ALL_COLLECTORS } from "../../src/collectors/index.js";
 import { CLOUD_NAMES } from "../../src/config/clouds.js";
 import { parseDuration } from "../../src/config/duration.js";
@@ -7,7 +7,7 @@ import { GROUPABLE_FIELDS, loadConfig } from "../../src/config/load-config.js";
 import { SETTINGS } from "../../src/config/settings.js";
 import { type BundleExpectations, checkBundle, labelsOf } from "./support/bundle-checks.js";
 import { CHART, DEFAULT_VALUES, SCHEMA, schemaAt, schemaErrors } from "./support/chart-values.js";
-import { buildRenderer, type Renderer } from "./support/helm.js";
+import { useRenderer } from "./support/helm.js";
 import {
   type KubeObject,
   ofKind,
@@ -86,21 +86,13 @@ const DEMO_VALUES = {
   networkPolicy: { enabled: false },
 };
 
-let renderer: Renderer;
-
-beforeAll(async () => {
-  renderer = await buildRenderer();
-}, 120_000);
-
-afterAll(async () => {
-  await renderer?.dispose();
-});
+const renderer = useRenderer();
 
 async function renderOk(
   values: object,
   options: { name?: string; namespace?: string } = {},
 ): Promise<{ objects: KubeObject[]; notes: string }> {
-  const result = await renderer.render(values, options);
+  const result = await renderer().render(values, options);
   if (!result.ok) throw new Error(result.error);
   const objects = parseManifests(result.manifests, "helm-render output");
   for (const object of objects) validateObject(object);
@@ -398,7 +390,7 @@ describe("Helm chart rendered (helm template emulated in Go)", () => {
   });
 
   it("fails with a clear message when no Secret is named outside demo mode", async () => {
-    const result = await renderer.render({ credentials: { existingSecret: "" } });
+    const result = await renderer().render({ credentials: { existingSecret: "" } });
     expect(result.ok).toBe(false);
     expect(!result.ok && result.error).toContain("credentials.existingSecret");
   });

@@ -2,26 +2,20 @@
 // own quirks included: values read through JSON, so 1000000 prints as 1e+06).
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildRenderer, type Renderer } from "./support/helm.js";
+import { describe, expect, it } from "vitest";
+import { useRenderer } from "./support/helm.js";
 import { ROOT, readText } from "./support/repo.js";
 
 const run = promisify(execFile);
 const TESTDATA = `${ROOT}test/deploy/helm-render/testdata`;
 
-let renderer: Renderer;
-beforeAll(async () => {
-  renderer = await buildRenderer();
-}, 120_000);
-afterAll(async () => {
-  await renderer?.dispose();
-});
+const renderer = useRenderer();
 
 async function renderFixture(
   args: string[],
 ): Promise<{ stdout: string; stderr: string; code: number }> {
   try {
-    const { stdout, stderr } = await run(renderer.binary, [
+    const { stdout, stderr } = await run(renderer().binary, [
       "-chart",
       `${TESTDATA}/fixture`,
       ...args,

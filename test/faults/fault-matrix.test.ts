@@ -1,6 +1,12 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { backoffDelay } from "../../src/net/backoff.js";
-import { type Harness, samplesOf, sampleValue, startHarness } from "../helpers/harness.js";
+import {
+  type Harness,
+  samplesOf,
+  sampleValue,
+  startHarness,
+  usageItem,
+} from "../helpers/harness.js";
 import { type FaultProxy, startFaultProxy } from "./fault-proxy.js";
 
 /**
@@ -12,14 +18,7 @@ import { type FaultProxy, startFaultProxy } from "./fault-proxy.js";
 const USAGE = "partner_license_usage_percent";
 const UP = "partner_center_up";
 const USAGE_ENDPOINT = "/v1/analytics/licenses/usage";
-const item = (workload: string, value: unknown, extra: Record<string, unknown> = {}) => ({
-  proratedLicensesUsagePercent: value,
-  workloadName: workload,
-  processedDateTime: "2026-11-25T00:00:00+00:00",
-  serviceName: "o365",
-  channel: "reseller",
-  ...extra,
-});
+const item = usageItem;
 const pollErrors = (reason: string) =>
   `partner_center_poll_errors_total{collector="partner-usage",reason="${reason}"}`;
 const apiRequests = (code: string) =>

@@ -99,3 +99,20 @@ export function sampleValue(exposition: string, series: string): number | undefi
   const line = exposition.split("\n").find((l) => l.startsWith(`${series} `));
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
+
+/** A PartnerLicensesUsageInsights item as the API sends it; `extra` overrides or adds fields. */
+export function usageItem(
+  workload: string,
+  value: unknown,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    proratedLicensesUsagePercent: value,
+    workloadName: workload,
+    processedDateTime: "2026-11-25T00:00:00+00:00",
+    serviceName: "o365",
+    channel: "reseller",
+    attributes: { objectType: "PartnerLicensesUsageInsights" },
+    ...extra,
+  };
+}

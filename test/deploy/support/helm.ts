@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { afterAll, beforeAll } from "vitest";
 import { stringify } from "yaml";
 import { CHART_DIR, ROOT } from "./repo.js";
 
@@ -66,5 +67,20 @@ export async function buildRenderer(): Promise<Renderer> {
       }
     },
     dispose: () => rm(dir, { recursive: true, force: true }),
+  };
+}
+
+/** One renderer for a test file: built before its tests, removed after them. */
+export function useRenderer(): () => Renderer {
+  let renderer: Renderer | undefined;
+  beforeAll(async () => {
+    renderer = await buildRenderer();
+  }, 120_000);
+  afterAll(async () => {
+    await renderer?.dispose();
+  });
+  return () => {
+    if (renderer === undefined) throw new Error("the Helm renderer is not built yet");
+    return renderer;
   };
 }
