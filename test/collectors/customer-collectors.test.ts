@@ -15,11 +15,12 @@ import { ExporterMetrics } from "../../src/metrics/exporter-metrics.js";
 import { TooManySeriesError } from "../../src/partner-center/paging.js";
 import { type NextLinkStyle, PartnerCenterSimulator } from "../../src/simulator/simulator.js";
 import { clientStack } from "../helpers/client-stack.js";
+import { checkServedBodies, family } from "../helpers/exposition-check.js";
 
 const correlationId = "0e3b1f4c-6a7d-4e2b-9c1a-5f8d7e6c4b3a";
 
-/** Runs a collector against a fixed body and renders its families, as a poll would. */
-async function exposition(collector: Collector, body: unknown): Promise<string> {
+/** Runs a collector against a fixed body, as a poll would: the metrics that serve its families. */
+async function polledMetrics(collector: Collector, body: unknown): Promise<ExporterMetrics> {
   const collection = await collector.collect({
     client: { getJson: async () => body, baseUrl: "http://127.0.0.1" },
     correlationId,
@@ -38,6 +39,13 @@ async function exposition(collector: Collector, body: unknown): Promise<string> 
     finishedAt: 1,
     results: [{ collector, ok: true, collection, durationMs: 1 }],
   });
+  return metrics;
+}
+
+/** The collector's rendered families, once every body serving them passed the strict checks. */
+async function exposition(collector: Collector, body: unknown): Promise<string> {
+  const metrics = await polledMetrics(collector, body);
+  await checkServedBodies(metrics);
   return metrics.collectorExposition(collector.name);
 }
 
@@ -50,6 +58,21 @@ describe("label mapping and values (golden)", () => {
     expect(text).toBe(
       await readFile(new URL("../golden/customer-usage.prom", import.meta.url), "utf8"),
     );
+  });
+
+  it("serves the golden series in both formats, plain and gzip, through every strict parser", async () => {
+    const body: unknown = JSON.parse(
+      await readFile(new URL("../fixtures/customer-usage-page.json", import.meta.url), "utf8"),
+    );
+    const { text, openMetrics } = await checkServedBodies(
+      await polledMetrics(customerUsageCollector, body),
+    );
+    expect(openMetrics).toEqual(text);
+    const qualified = family(text, "partner_customer_licenses_qualified").samples;
+    expect(qualified.map((s) => [s.labels.customer, s.labels.workload, s.value])).toEqual([
+      ['Contoso "Retail" Ltd', "Exchange", 150],
+      ['Contoso "Retail" Ltd', "SharePoint", 150],
+    ]);
   });
 
   it("exports deployment percentages above 100 as received", async () => {

@@ -5,12 +5,13 @@ import { partnerUsageCollector } from "../../src/collectors/partner-usage.js";
 import { selectNewest } from "../../src/collectors/rows-collection.js";
 import { ExporterMetrics } from "../../src/metrics/exporter-metrics.js";
 import type { Row } from "../../src/partner-center/rows.js";
+import { checkServedBodies, family } from "../helpers/exposition-check.js";
 
 const fixture = new URL("../fixtures/seed-usage-response.json", import.meta.url);
 const golden = new URL("../golden/seed-usage.prom", import.meta.url);
 
-/** Runs the collector on a body, as a poll would, and renders its families. */
-async function expositionFor(body: unknown): Promise<string> {
+/** Runs the collector on a body, as a poll would: the metrics that serve its families. */
+async function polledMetrics(body: unknown): Promise<ExporterMetrics> {
   const collection = await partnerUsageCollector.collect({
     client: { getJson: async () => body, baseUrl: "http://127.0.0.1" },
     correlationId: "00000000-0000-0000-0000-000000000000",
@@ -29,6 +30,13 @@ async function expositionFor(body: unknown): Promise<string> {
     finishedAt: 1000,
     results: [{ collector: partnerUsageCollector, ok: true, collection, durationMs: 1 }],
   });
+  return metrics;
+}
+
+/** The collector's rendered families, once every body serving them passed the strict checks. */
+async function expositionFor(body: unknown): Promise<string> {
+  const metrics = await polledMetrics(body);
+  await checkServedBodies(metrics);
   return metrics.collectorExposition(partnerUsageCollector.name);
 }
 
@@ -40,6 +48,20 @@ describe("partner-usage collector", () => {
     expect(
       text.split("\n").filter((l) => l.startsWith("partner_license_usage_percent{")),
     ).toHaveLength(5);
+  });
+
+  it("serves the seed's series in both formats, plain and gzip, through every strict parser", async () => {
+    const body: unknown = JSON.parse(await readFile(fixture, "utf8"));
+    const { text, openMetrics } = await checkServedBodies(await polledMetrics(body));
+    expect(openMetrics).toEqual(text);
+    const usage = family(text, "partner_license_usage_percent").samples;
+    expect(usage.map((s) => [s.labels.workload, s.labels.service, s.value])).toEqual([
+      ["Microsoft Dynamics CRM", "crm", 0],
+      ["SharePoint", "crm", 0],
+      ["Exchange", "o365", 0],
+      ["SharePoint", "o365", 0],
+      ["Skype For Business", "o365", 0],
+    ]);
   });
 
   it("exports values as received: above 100, negative and fractional are never clamped", async () => {
@@ -66,22 +88,26 @@ describe("partner-usage collector", () => {
 
   it("escapes label values as the exposition format requires, without truncating them", async () => {
     const workload = `Quote " back \\ slash\nnew line, 日本語 and a long name ${"x".repeat(300)}`;
-    const text = await expositionFor({
-      items: [
-        {
-          proratedLicensesUsagePercent: 1,
-          workloadName: workload,
-          processedDateTime: "2026-11-25T00:00:00Z",
-          serviceName: "o365",
-          channel: "reseller",
-        },
-      ],
-    });
+    const oddItem = {
+      proratedLicensesUsagePercent: 1,
+      workloadName: workload,
+      processedDateTime: "2026-11-25T00:00:00Z",
+      serviceName: "o365",
+      channel: "reseller",
+    };
+    const text = await expositionFor({ items: [oddItem] });
     const escaped = workload
       .replaceAll("\\", "\\\\")
       .replaceAll("\n", "\\n")
       .replaceAll('"', '\\"');
     expect(text).toContain(`workload="${escaped}"`);
+    // And both strict parsers read it back exactly, in both formats.
+    const served = await checkServedBodies(await polledMetrics({ items: [oddItem] }));
+    for (const families of [served.text, served.openMetrics]) {
+      expect(family(families, "partner_license_usage_percent").samples[0]?.labels.workload).toBe(
+        workload,
+      );
+    }
   });
 });
 
