@@ -48,6 +48,7 @@ export async function startExporter(
   if (config.demo) {
     // Loaded only in --demo: a real deployment never carries the simulator in memory.
     const { PartnerCenterSimulator } = await import("./simulator/simulator.js");
+    // Every real-world quirk on (BOM included), so the default path exercises them each time.
     simulator = new PartnerCenterSimulator();
     const url = await simulator.start();
     config = {

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { CLOUD_NAMES, CLOUDS, type CloudName } from "./clouds.js";
 import { parseDuration } from "./duration.js";
 import { type ListenAddress, parseListenAddress } from "./listen-address.js";
+import { secretFileText } from "./secret-source.js";
 import { flagAliases, SETTINGS, type SettingEnv, type SettingSpec } from "./settings.js";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -235,8 +236,7 @@ export function loadConfig(sources: ConfigSources): LoadResult {
     }
     if (filePath !== undefined) {
       try {
-        // A trailing newline is how editors and `echo` end files; a secret never ends in one.
-        const content = sources.readFile(filePath).replace(/\r?\n$/, "");
+        const content = secretFileText(sources.readFile(filePath));
         if (content === "") {
           problems.push(`${fileLabel}: ${filePath} is empty`);
           failed.add(env);

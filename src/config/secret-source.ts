@@ -24,7 +24,7 @@ export class SecretSource {
     const identity = identityOf(this.path);
     if (identity === undefined || identity === this.#identity) return this.#value;
     try {
-      const content = readFileSync(this.path, "utf8").replace(/\r?\n$/, "");
+      const content = secretFileText(readFileSync(this.path, "utf8"));
       this.#identity = identity;
       if (content !== "" && content !== this.#value) {
         this.#value = content;
@@ -35,6 +35,14 @@ export class SecretSource {
     }
     return this.#value;
   }
+}
+
+/**
+ * A secret file's content as the secret: without the byte-order mark Notepad writes first and the
+ * trailing newline editors and `echo` write last (neither is ever part of a secret).
+ */
+export function secretFileText(content: string): string {
+  return content.replace(/^\uFEFF/, "").replace(/\r?\n$/, "");
 }
 
 function identityOf(path: string): string | undefined {

@@ -6,7 +6,15 @@ export class BodyTooLargeError extends Error {
   }
 }
 
-/** Reads a response body as UTF-8 text, stopping (and cancelling the stream) past limitBytes. */
+// The one place where an answer's bytes become text. Partner Center (and other Microsoft services)
+// can start a body with a UTF-8 byte-order mark although JSON forbids it (RFC 8259 8.1): the
+// decoder drops it here, so no caller has to (Buffer#toString would keep it and JSON.parse fail).
+const UTF8 = new TextDecoder("utf-8", { ignoreBOM: false });
+
+/**
+ * Reads a response body as UTF-8 text without a leading byte-order mark, stopping (and
+ * cancelling the stream) past limitBytes.
+ */
 export async function readBodyText(response: Response, limitBytes: number): Promise<string> {
   const declared = Number(response.headers.get("content-length"));
   if (Number.isFinite(declared) && declared > limitBytes) {
@@ -27,5 +35,5 @@ export async function readBodyText(response: Response, limitBytes: number): Prom
     }
     chunks.push(value);
   }
-  return Buffer.concat(chunks, total).toString("utf8");
+  return UTF8.decode(Buffer.concat(chunks, total));
 }

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import type { Express, Request, Response } from "express";
 import { answerFault, type FaultQueue } from "./faults.js";
+import { type Quirk, quirkSet } from "./quirks.js";
 
 export interface AuthorityOptions {
   readonly tenantId?: string;
@@ -16,6 +17,8 @@ export interface AuthorityOptions {
   /** Polling interval the device-code flow asks for, in seconds; default 5. */
   readonly deviceCodeIntervalSeconds?: number;
   readonly now?: () => number;
+  /** How real answers differ from the documented ones; all of them unless given (see quirks.ts). */
+  readonly quirks?: Iterable<Quirk>;
 }
 
 const RESOURCE = "https://api.partnercenter.microsoft.com";
@@ -29,8 +32,17 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-/** The error body Entra ID sends, with the AADSTS code in description and error_codes. */
-export function aadErrorBody(error: string, aadsts: number, message: string): string {
+/**
+ * The error body Entra ID sends, with the AADSTS code in description and error_codes, trace lines
+ * and ids (as in azure-cli#14244); `traced: false` gives the bare OAuth shape of RFC 6749.
+ */
+export function aadErrorBody(
+  error: string,
+  aadsts: number,
+  message: string,
+  traced = true,
+): string {
+  if (!traced) return JSON.stringify({ error, error_description: `AADSTS${aadsts}: ${message}` });
   const traceId = randomUUID();
   const correlationId = randomUUID();
   return JSON.stringify({
@@ -75,9 +87,11 @@ export class SimulatedAuthority {
   readonly #options: AuthorityOptions;
   readonly #now: () => number;
   readonly #faults: FaultQueue;
+  readonly #quirks: ReadonlySet<Quirk>;
 
   constructor(options: AuthorityOptions, faults: FaultQueue) {
     this.#options = options;
+    this.#quirks = quirkSet(options.quirks);
     this.#faults = faults;
     this.#now = options.now ?? Date.now;
     this.tenantId = options.tenantId ?? "contoso-partner.onmicrosoft.com";
@@ -149,12 +163,17 @@ export class SimulatedAuthority {
     res
       .status(status)
       .type("application/json; charset=utf-8")
-      .send(aadErrorBody(error, aadsts, message));
+      .send(aadErrorBody(error, aadsts, message, this.#quirks.has("aadsts-trace-body")));
   }
 
   async #token(req: Request, res: Response): Promise<void> {
     const transient = (): string =>
-      aadErrorBody("temporarily_unavailable", 90033, "A transient error has occurred.");
+      aadErrorBody(
+        "temporarily_unavailable",
+        90033,
+        "A transient error has occurred.",
+        this.#quirks.has("aadsts-trace-body"),
+      );
     if (await answerFault(this.#faults.take("token"), res, transient)) return;
     const body = (req.body ?? {}) as Record<string, string | undefined>;
     if (req.params.tenant !== this.tenantId) {
@@ -302,13 +321,18 @@ export class SimulatedAuthority {
       randomBytes(32).toString("base64url"),
     ].join(".");
     this.#accessTokens.set(accessToken, now + lifetime * 1000);
+    // The v1 endpoint writes its numbers as strings; v2.0 answers use JSON numbers.
+    const number =
+      !res.req.path.includes("/v2.0/") && this.#quirks.has("v1-string-numbers")
+        ? String
+        : (n: number) => n;
     res.type("application/json; charset=utf-8").send({
       token_type: "Bearer",
       scope: "user_impersonation",
-      expires_in: String(lifetime),
-      ext_expires_in: String(lifetime),
-      expires_on: String(nowSeconds + lifetime),
-      not_before: String(nowSeconds),
+      expires_in: number(lifetime),
+      ext_expires_in: number(lifetime),
+      expires_on: number(nowSeconds + lifetime),
+      not_before: number(nowSeconds),
       resource: resource ?? RESOURCE,
       access_token: accessToken,
       refresh_token: rotated,

@@ -20,6 +20,7 @@ import {
 import { type CustomerProductRow, customerProductRows } from "./customer-data.js";
 import { demoUsageItems, partnerDeploymentItems, processedDateTimeFor } from "./demo-data.js";
 import { answerFault, type Endpoint, type Fault, FaultQueue } from "./faults.js";
+import { byteOrderMark, type Quirk, quirkSet, REAL_QUIRKS } from "./quirks.js";
 
 /** How the commercial endpoints write `@nextLink` (foreign: to another host, for tests). */
 export type NextLinkStyle = "absolute" | "relative" | "none" | "foreign";
@@ -53,14 +54,34 @@ const MAX_RECORDED = 1000;
 
 export { aadErrorBody } from "./authority.js";
 
+/** The commercial usage example's spelling of licensesActive. */
+function licenseActiveSpelling(row: AnalyticsRow): AnalyticsRow {
+  const { licensesActive, ...rest } = row;
+  return licensesActive === undefined ? row : { ...rest, licenseActive: licensesActive };
+}
+
+/** Partner Center's fault body: `code` as a string, as documented, or a number, as it comes. */
+function faultBody(code: string, description: string, quirks: ReadonlySet<Quirk>): string {
+  const numeric = quirks.has("numeric-fault-codes") && /^\d+$/.test(code);
+  return JSON.stringify({
+    code: numeric ? Number(code) : code,
+    description,
+    data: [],
+    source: "PartnerFD",
+  });
+}
+
 /** Partner Center's error body for a status (the 429 one has its own documented shape). */
-export function apiErrorBody(status: number, retryAfterSeconds?: number): string {
+export function apiErrorBody(
+  status: number,
+  retryAfterSeconds?: number,
+  quirks: ReadonlySet<Quirk> = REAL_QUIRKS,
+): string {
   if (status === 429) {
-    const wait = retryAfterSeconds ?? 57;
-    return JSON.stringify({
-      statusCode: 429,
-      message: `Rate limit is exceeded. Try again in ${wait} seconds.`,
-    });
+    const message = `Rate limit is exceeded. Try again in ${retryAfterSeconds ?? 57} seconds.`;
+    return quirks.has("plain-throttle-body")
+      ? JSON.stringify({ statusCode: 429, message })
+      : faultBody("429", message, quirks);
   }
   const known: Record<number, [string, string]> = {
     400: ["400", "Bad request"],
@@ -73,7 +94,7 @@ export function apiErrorBody(status: number, retryAfterSeconds?: number): string
     504: ["504", "Gateway timeout"],
   };
   const [code, description] = known[status] ?? [String(status), "Error"];
-  return JSON.stringify({ code, description, data: [], source: "PartnerFD" });
+  return faultBody(code, description, quirks);
 }
 
 /**
@@ -90,6 +111,7 @@ export class PartnerCenterSimulator {
   #usageBody: string | undefined;
   readonly #customers: number;
   readonly #nextLinks: NextLinkStyle;
+  readonly #quirks: ReadonlySet<Quirk>;
   #rows: readonly CustomerProductRow[] | undefined;
   #seed: number | undefined;
   readonly #aggregated = new Map<string, AnalyticsRow[]>();
@@ -100,6 +122,12 @@ export class PartnerCenterSimulator {
     this.authority = new SimulatedAuthority(options, this.faults);
     this.#customers = options.customers ?? DEMO_CUSTOMERS;
     this.#nextLinks = options.nextLinks ?? "absolute";
+    this.#quirks = quirkSet(options.quirks);
+  }
+
+  /** The real-world quirks it reproduces (see quirks.ts). */
+  get quirks(): ReadonlySet<Quirk> {
+    return this.#quirks;
   }
 
   get tenantId(): string {
@@ -184,6 +212,7 @@ export class PartnerCenterSimulator {
   #app(): express.Express {
     const app = express();
     app.disable("x-powered-by");
+    if (this.#quirks.has("utf8-bom")) app.use(byteOrderMark);
     app.use((req: Request, res: Response, next: () => void) => {
       // Recorded on arrival, so a request still waiting on a delay fault is already visible.
       const headers: Record<string, string> = {};
@@ -248,7 +277,10 @@ export class PartnerCenterSimulator {
       res.status(204).end();
     });
     app.use((_req: Request, res: Response) => {
-      res.status(404).type("application/json; charset=utf-8").send(apiErrorBody(404));
+      res
+        .status(404)
+        .type("application/json; charset=utf-8")
+        .send(apiErrorBody(404, undefined, this.#quirks));
     });
     return app;
   }
@@ -278,12 +310,13 @@ export class PartnerCenterSimulator {
           .status(401)
           .set("WWW-Authenticate", `OAuth realm=urn:cpsvc:cpid:${this.#partnerId}`)
           .type("application/json; charset=utf-8")
-          .send(apiErrorBody(401));
+          .send(apiErrorBody(401, undefined, this.#quirks));
         return;
       }
       const fault = this.faults.take(endpoint, page(req));
       const retryAfter = fault?.retryAfter !== undefined ? Number(fault.retryAfter) : undefined;
-      if (await answerFault(fault, res, (status) => apiErrorBody(status, retryAfter))) return;
+      if (await answerFault(fault, res, (status) => apiErrorBody(status, retryAfter, this.#quirks)))
+        return;
       let body: unknown;
       try {
         body = produce(req);
@@ -292,14 +325,7 @@ export class PartnerCenterSimulator {
         res
           .status(400)
           .type("application/json; charset=utf-8")
-          .send(
-            JSON.stringify({
-              code: "400",
-              description: error.message,
-              data: [],
-              source: "PartnerFD",
-            }),
-          );
+          .send(faultBody("400", error.message, this.#quirks));
         return;
       }
       res
@@ -333,12 +359,16 @@ export class PartnerCenterSimulator {
     if (rows === undefined) {
       const groupBy = parseGroupBy(kind, q.groupby);
       const filter = q.filter ? parseFilter(kind, q.filter) : () => true;
+      const processed = processedDateTimeFor(this.#now());
       rows = aggregate(
         kind,
         this.#customerRows().filter(filter),
         groupBy,
-        processedDateTimeFor(this.#now()).replace("+00:00", ""),
+        this.#quirks.has("offsetless-datetimes") ? processed.replace("+00:00", "") : processed,
       );
+      if (kind === "usage" && this.#quirks.has("license-active-spelling")) {
+        rows = rows.map(licenseActiveSpelling);
+      }
       this.#aggregated.set(key, rows);
     }
     const value = rows.slice(skip, skip + top);

@@ -34,6 +34,8 @@ export async function clientStack(
     maxBodyBytes?: number;
     refreshToken?: string;
     stateDir?: string;
+    /** Where the API is, if not the simulator (which stays the token authority). */
+    baseUrl?: string;
   } = {},
 ): Promise<ClientStack> {
   const logs = captureLogs();
@@ -73,7 +75,7 @@ export async function clientStack(
   });
   const client = new PartnerCenterClient({
     ...common,
-    baseUrl: simulator.url,
+    baseUrl: overrides.baseUrl ?? simulator.url,
     locale: "en-US",
     maxRetryAfterMs: overrides.maxRetryAfterMs ?? 2_000,
     ...(overrides.maxBodyBytes !== undefined ? { maxBodyBytes: overrides.maxBodyBytes } : {}),
