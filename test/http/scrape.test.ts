@@ -3,6 +3,7 @@ import { gunzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
 import { acceptsGzip, wantsOpenMetrics } from "../../src/http/scrape.js";
 import { toOpenMetrics } from "../../src/metrics/scrape-cache.js";
+import { checkExposition } from "../helpers/exposition-check.js";
 import { type Harness, startHarness } from "../helpers/harness.js";
 
 let harness: Harness | undefined;
@@ -58,6 +59,8 @@ describe("the scrape path", () => {
     expect(withoutProcessMetrics(unzipped)).toBe(
       withoutProcessMetrics(plain.body.toString("utf8")),
     );
+    // Both parse (process metrics may move between the two scrapes, so no count comparison).
+    await Promise.all([checkExposition(plain.body, "text"), checkExposition(unzipped, "text")]);
   });
 
   it("serves OpenMetrics when asked, with its content type and # EOF, the text format otherwise", async () => {
@@ -75,11 +78,13 @@ describe("the scrape path", () => {
     expect(text).not.toMatch(/\n\n/);
     expect(text).toContain("# TYPE partner_center_poll_errors counter\n");
     expect(text).toMatch(/^partner_center_poll_errors_total\{/m);
+    await checkExposition(om.body, "openmetrics");
     const plain = await get(url, { Accept: "text/plain" });
     expect(plain.headers["content-type"]).toBe("text/plain; version=0.0.4; charset=utf-8");
     expect(plain.body.toString("utf8")).toContain(
       "# TYPE partner_center_poll_errors_total counter\n",
     );
+    await checkExposition(plain.body, "text");
   });
 
   it("answers HEAD with the headers of GET and no body", async () => {
@@ -125,7 +130,9 @@ describe("the scrape path", () => {
     for (let i = 0; i < 500 && !done; i++)
       observed.push(series((await get(url, {})).body.toString("utf8")));
     await polling;
-    const after = series((await get(url, {})).body.toString("utf8"));
+    const afterBody = (await get(url, {})).body;
+    await checkExposition(afterBody, "text");
+    const after = series(afterBody.toString("utf8"));
     expect(after).not.toBe(before);
     expect(observed.length).toBeGreaterThan(0);
     for (const set of observed) expect(set === before || set === after).toBe(true);
