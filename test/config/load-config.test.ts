@@ -67,6 +67,14 @@ describe("loadConfig", () => {
     });
   });
 
+  it("reads secrets from NAME_FILE without the BOM Notepad writes first", () => {
+    const { AZURE_CLIENT_SECRET: _s, ...rest } = VALID;
+    const result = load({ ...rest, AZURE_CLIENT_SECRET_FILE: "/run/secrets/s" }, [], {
+      "/run/secrets/s": "\uFEFFfrom-notepad\r\n",
+    });
+    expect(result.kind === "run" && result.config.clientSecret).toBe("from-notepad");
+  });
+
   it("reads secrets from NAME_FILE, without the trailing newline", () => {
     const { AZURE_CLIENT_SECRET: _s, PARTNER_CENTER_REFRESH_TOKEN: _t, ...rest } = VALID;
     const result = load(
