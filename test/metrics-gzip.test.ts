@@ -4,7 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { constants, crc32, gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
+import type { Sample } from "../src/collectors/collector.js";
+import { partnerUsageCollector } from "../src/collectors/partner-usage.js";
+import { ExporterMetrics } from "../src/metrics/exporter-metrics.js";
 import { crc32Combine, deflatePiece, gzipStream } from "../src/metrics/gzip-stream.js";
+import { checkServedBodies, family } from "./helpers/exposition-check.js";
 
 describe("one gzip stream from pieces compressed apart", () => {
   it("combines CRC-32s as zlib does", () => {
@@ -32,6 +36,47 @@ describe("one gzip stream from pieces compressed apart", () => {
       expect(execFileSync("gzip", ["-dc", join(dir, "body.gz")]).toString()).toBe(texts.join(""));
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("the exporter's gzip bodies, read by the strict parsers", () => {
+  it("decompress to the plain body, in both formats, even when made of many pieces", async () => {
+    const samples: Sample[] = Array.from({ length: 5000 }, (_, i) => ({
+      labels: { workload: `Ünïcode "${i}" \\ line\nbreak`, service: "o365", channel: "reseller" },
+      value: i / 7,
+    }));
+    const metrics = new ExporterMetrics({
+      collectors: [partnerUsageCollector],
+      version: "t",
+      processMetrics: false,
+    });
+    await metrics.onPollComplete({
+      correlationId: "c",
+      ok: true,
+      startedAt: 0,
+      finishedAt: 1000,
+      results: [
+        {
+          collector: partnerUsageCollector,
+          ok: true,
+          durationMs: 1,
+          collection: {
+            series: new Map(partnerUsageCollector.families.map((f) => [f.name, samples])),
+            received: samples.length,
+            skipped: [],
+          },
+        },
+      ],
+    });
+    // Rendered in chunks of 2000 samples, each compressed apart: a gzip stream of many pieces.
+    expect((await metrics.scrape(true, false)).chunks.length).toBeGreaterThan(5);
+    const { text, openMetrics } = await checkServedBodies(metrics);
+    expect(openMetrics).toEqual(text);
+    for (const { name } of partnerUsageCollector.families) {
+      const parsed = family(text, name).samples;
+      expect(parsed.map((s) => s.labels.workload)).toEqual(samples.map((s) => s.labels.workload));
+      expect(parsed.map((s) => s.value)).toEqual(samples.map((s) => s.value));
     }
   });
 });
