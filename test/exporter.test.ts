@@ -102,6 +102,7 @@ describe("the exporter against the simulator", () => {
       harness.simulator.setUsageItems([item("Exchange", 12)]);
       harness.simulator.faults.push(fault);
       const text = await pollAndScrape(harness);
+      await checkExposition(text, "text");
       expect(samplesOf(text, USAGE)).toEqual(samplesOf(good, USAGE));
       expect(sampleValue(text, "partner_center_up")).toBe(0);
       expect(sampleValue(text, "partner_center_last_success_timestamp_seconds")).toBe(lastSuccess);
@@ -229,6 +230,11 @@ describe("the exporter against the simulator", () => {
     expect(simulator.issuedRefreshTokens.length).toBeGreaterThan(1);
     harness.simulator.revokeRefreshToken(harness.simulator.currentRefreshToken);
     await harness.restart({ PARTNER_CENTER_REFRESH_TOKEN: fresh });
+    // A refused grant's counters, labelled by OAuth error and AADSTS code, in both formats.
+    for (const variant of SCRAPE_VARIANTS) {
+      const { families } = await scrapeChecked(`${harness.exporter.url}/metrics`, variant);
+      expect(family(families, "partner_center_token_refresh_failures").samples).toHaveLength(1);
+    }
     // The fresh token is unknown to the simulator: the exporter must have tried it, not the persisted one.
     const lastGrant = harness.logs
       .lines()
@@ -292,6 +298,11 @@ describe("the HTTP endpoints", () => {
     await harness.restart({ PARTNER_CENTER_REFRESH_TOKEN: "0.unknown-token" });
     expect((await fetch(`${harness.exporter.url}/readyz`)).status).toBe(503);
     expect(sampleValue(await harness.scrape(), "partner_center_up")).toBe(0);
+    // Before any data: families without samples, the token expiry absent; still valid.
+    for (const variant of SCRAPE_VARIANTS) {
+      const { families } = await scrapeChecked(`${harness.exporter.url}/metrics`, variant);
+      expect(family(families, USAGE).samples).toEqual([]);
+    }
   });
 });
 
