@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { checkExposition } from "../helpers/exposition-check.js";
 import { type Harness, samplesOf, sampleValue, startHarness } from "../helpers/harness.js";
 
 let harness: Harness | undefined;
@@ -41,6 +42,8 @@ describe("a collector's poll is all or nothing", () => {
     harness.simulator.faults.push({ target: "customer-usage", page: 3, status: 500, times: 2 });
     await harness.exporter.poller.pollOnce();
     const during = await harness.scrape();
+    // The last good set kept beside a failed collector's counters: still one valid exposition.
+    await checkExposition(during, "text");
     expect(samplesOf(during, ACTIVE)).toEqual(goodSeries);
     expect(
       sampleValue(during, 'partner_center_collector_success{collector="customer-usage"}'),
