@@ -2,44 +2,13 @@
 // ServiceMonitor, NetworkPolicy) per entry of `tenants`, the rules and the dashboard once.
 import { describe, expect, it } from "vitest";
 import { type BundleExpectations, checkBundle, labelsOf } from "./support/bundle-checks.js";
+import { bundleOf, TENANT_LABEL, TWO_TENANTS } from "./support/chart.js";
 import { schemaErrors } from "./support/chart-values.js";
-import { useRenderer } from "./support/helm.js";
-import {
-  type KubeObject,
-  ofKind,
-  onlyOne,
-  parseManifests,
-  selects,
-  validateObject,
-} from "./support/kubernetes.js";
+import { renderObjects, useRenderer } from "./support/helm.js";
+import { type KubeObject, ofKind, onlyOne, selects } from "./support/kubernetes.js";
 import { PACKAGE } from "./support/repo.js";
 
-const TENANT_LABEL = "partner-center-exporter/tenant";
 const STATE_DIR = "/var/lib/partner-center-exporter";
-
-/** Two tenants; the second overrides some values and its Secret's key names. */
-const TWO_TENANTS = {
-  collectors: ["partner-usage", "customer-usage"],
-  customer: { filter: "channel eq 'reseller'" },
-  serviceMonitor: { labels: { release: "kube-prometheus-stack" } },
-  tenants: [
-    { name: "contoso", credentials: { existingSecret: "pce-contoso" } },
-    {
-      name: "fabrikam",
-      credentials: {
-        existingSecret: "pce-fabrikam",
-        keys: { clientSecret: "fabrikam-secret", refreshToken: "fabrikam-token" },
-      },
-      cloud: "usgov",
-      pollInterval: "2h",
-      collectors: ["partner-usage", "customer-deployment"],
-      customer: { maxSeries: 200000 },
-      resources: { limits: { memory: "512Mi" } },
-      persistence: { size: "2Gi", storageClassName: "fast" },
-      podLabels: { team: "fabrikam" },
-    },
-  ],
-};
 
 const EXPECT: BundleExpectations = {
   demo: false,
@@ -54,11 +23,7 @@ type Rendered = { objects: KubeObject[]; notes: string };
 
 async function renderOk(values: object): Promise<Rendered> {
   expect(schemaErrors(values)).toEqual([]);
-  const result = await renderer().render(values, { name: "pce" });
-  if (!result.ok) throw new Error(result.error);
-  const objects = parseManifests(result.manifests, "helm-render output");
-  for (const object of objects) validateObject(object);
-  return { objects, notes: result.notes };
+  return renderObjects(renderer(), values, { name: "pce" });
 }
 
 let twoTenants: Promise<Rendered> | undefined;
@@ -66,14 +31,6 @@ let twoTenants: Promise<Rendered> | undefined;
 function renderTwoTenants(): Promise<Rendered> {
   twoTenants ??= renderOk(TWO_TENANTS);
   return twoTenants;
-}
-
-/** One tenant's objects plus the shared ones (those without a tenant label). */
-function bundleOf(objects: readonly KubeObject[], tenant: string): KubeObject[] {
-  return objects.filter((o) => {
-    const label = labelsOf(o)[TENANT_LABEL];
-    return label === undefined || label === tenant;
-  });
 }
 
 function containerOf(objects: readonly KubeObject[]) {
@@ -249,36 +206,51 @@ describe("Helm chart with several tenants", () => {
     expect(notes).toContain("WARNING: persistence is disabled for a, b");
   });
 
+  // Ajv's message, and helm's for the same values (gojsonschema's wording).
   it.each([
-    ["a tenant without a Secret", [{ name: "contoso" }], "/tenants/0"],
+    [
+      "a tenant without a Secret",
+      [{ name: "contoso" }],
+      "/tenants/0",
+      "tenants.0: credentials is required",
+    ],
     [
       "a tenant name that is not a DNS label",
       [{ name: "Contoso", credentials: { existingSecret: "s" } }],
       "/tenants/0/name",
+      "tenants.0.name: Does not match pattern '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$'",
     ],
     [
       "a tenant name too long to add to the objects' names",
       [{ name: "t".repeat(41), credentials: { existingSecret: "s" } }],
       "/tenants/0/name",
+      "tenants.0.name: String length must be less than or equal to 40",
     ],
     [
       "an unknown collector for a tenant",
       [{ name: "contoso", credentials: { existingSecret: "s" }, collectors: ["licences"] }],
       "/tenants/0/collectors/0",
+      "tenants.0.collectors.0: tenants.0.collectors.0 must be one of the following:",
     ],
     [
       "a value a tenant cannot override",
       [{ name: "contoso", credentials: { existingSecret: "s" }, service: { port: 80 } }],
       "/tenants/0",
+      "tenants.0: Additional property service is not allowed",
     ],
-  ])("rejects %s in values.schema.json", (_what, tenants, message) => {
+  ])("rejects %s in values.schema.json", async (_what, tenants, message, helmMessage) => {
     expect(schemaErrors({ tenants }).join("\n")).toContain(message);
+    const result = await renderer().render({ tenants });
+    expect(!result.ok && result.error).toContain(`- ${helmMessage}`);
   });
 
-  it("needs no top-level Secret when the tenants name theirs", () => {
+  it("needs no top-level Secret when the tenants name theirs", async () => {
     const tenants = [{ name: "contoso", credentials: { existingSecret: "pce-contoso" } }];
     expect(schemaErrors({ credentials: { existingSecret: "" }, tenants })).toEqual([]);
     expect(schemaErrors({ credentials: { existingSecret: "" } })).not.toEqual([]);
+    expect((await renderer().render({ credentials: { existingSecret: "" }, tenants })).ok).toBe(
+      true,
+    );
   });
 
   it.each([
@@ -291,11 +263,6 @@ describe("Helm chart with several tenants", () => {
         ],
       },
       '"contoso" appears twice',
-    ],
-    [
-      "a tenant without its own Secret",
-      { tenants: [{ name: "contoso" }] },
-      "tenants[0] (contoso): credentials.existingSecret is required",
     ],
     [
       "a top-level claim every tenant would share",
@@ -319,5 +286,15 @@ describe("Helm chart with several tenants", () => {
     const result = await renderer().render(values, { name: "pce" });
     expect(result.ok).toBe(false);
     expect(!result.ok && result.error).toContain(message);
+  });
+
+  it("refuses a tenant without its own Secret even when the schema is skipped", async () => {
+    const values = { tenants: [{ name: "contoso" }] };
+    const checked = await renderer().render(values);
+    expect(!checked.ok && checked.error).toContain("- tenants.0: credentials is required");
+    const skipped = await renderer().render(values, { skipSchemaValidation: true });
+    expect(!skipped.ok && skipped.error).toContain(
+      "tenants[0] (contoso): credentials.existingSecret is required",
+    );
   });
 });

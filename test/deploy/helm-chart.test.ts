@@ -1,191 +1,19 @@
-import { readdirSync } from "node:fs";
+// The chart rendered by the real helm template, with the defaults and with other values.
 import { describe, expect, it } from "vitest";
-import { ALL_COLLECTORS } from "../../src/collectors/index.js";
-import { CLOUD_NAMES } from "../../src/config/clouds.js";
-import { parseDuration } from "../../src/config/duration.js";
-import { GROUPABLE_FIELDS, loadConfig } from "../../src/config/load-config.js";
-import { SETTINGS } from "../../src/config/settings.js";
+import { loadConfig } from "../../src/config/load-config.js";
 import { type BundleExpectations, checkBundle, labelsOf } from "./support/bundle-checks.js";
-import { CHART, DEFAULT_VALUES, SCHEMA, schemaAt, schemaErrors } from "./support/chart-values.js";
-import { useRenderer } from "./support/helm.js";
-import {
-  type KubeObject,
-  ofKind,
-  onlyOne,
-  parseManifests,
-  validateObject,
-} from "./support/kubernetes.js";
-import { CHART_DIR, isRecord, PACKAGE, parseYaml, readText } from "./support/repo.js";
-
-const DIGEST = `sha256:${"a".repeat(64)}`;
-
-/** Everything an operator may change, changed. */
-const CUSTOM_VALUES = {
-  fullnameOverride: "pc-exporter",
-  image: { repository: "registry.example.com/pce", digest: DIGEST, pullPolicy: "Always" },
-  imagePullSecrets: [{ name: "regcred" }],
-  credentials: {
-    existingSecret: "pc-credentials",
-    keys: { tenantId: "tenant", clientId: "client", clientSecret: "secret", refreshToken: "token" },
-  },
-  pollInterval: "30m",
-  logLevel: "debug",
-  cloud: "global",
-  partnerCenterUrl: "https://api.partnercenter.microsoft.com",
-  authorityHost: "https://login.microsoftonline.com",
-  collectors: ["partner-usage", "partner-deployment"],
-  customer: { groupBy: ["customerTenantId"], filter: "channel eq 'reseller'", maxSeries: 20000 },
-  extraEnv: [{ name: "POLL_TIMEOUT", value: "10m" }],
-  extraArgs: ["--log.format=json"],
-  persistence: { existingClaim: "pce-state-old" },
-  service: { port: 8080, annotations: { "example.com/scrape": "false" } },
-  serviceMonitor: {
-    labels: { release: "kube-prometheus-stack" },
-    interval: "2m",
-    scrapeTimeout: "30s",
-    metricRelabelings: [{ action: "drop", sourceLabels: ["__name__"], regex: "nodejs_gc_.*" }],
-  },
-  prometheusRule: { labels: { release: "kube-prometheus-stack" } },
-  dashboard: {
-    labels: { grafana_dashboard: "1", team: "licences" },
-    annotations: { grafana_folder: "Partner Center" },
-    namespace: "grafana",
-  },
-  networkPolicy: {
-    ingressFrom: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "obs" } } }],
-    egressPorts: [443, 8443],
-    extraEgress: [{ to: [{ ipBlock: { cidr: "10.0.0.0/8" } }], ports: [{ port: 3128 }] }],
-  },
-  serviceAccount: { create: false, name: "workload-identity" },
-  podAnnotations: { "example.com/owner": "licences" },
-  podLabels: { team: "licences" },
-  commonLabels: { "cost-center": "42" },
-  resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "1", memory: "512Mi" } },
-  priorityClassName: "low",
-  nodeSelector: { "kubernetes.io/os": "linux" },
-  tolerations: [{ key: "dedicated", operator: "Equal", value: "monitoring", effect: "NoSchedule" }],
-  affinity: {
-    nodeAffinity: {
-      requiredDuringSchedulingIgnoredDuringExecution: {
-        nodeSelectorTerms: [
-          { matchExpressions: [{ key: "pool", operator: "In", values: ["monitoring"] }] },
-        ],
-      },
-    },
-  },
-};
-
-/** The smallest install: demo mode and nothing optional. */
-const DEMO_VALUES = {
-  demo: true,
-  credentials: { existingSecret: "" },
-  persistence: { enabled: false },
-  serviceMonitor: { enabled: false },
-  prometheusRule: { enabled: false },
-  dashboard: { enabled: false },
-  networkPolicy: { enabled: false },
-};
+import { CUSTOM_VALUES, DEMO_VALUES, DIGEST } from "./support/chart.js";
+import { renderObjects, useRenderer } from "./support/helm.js";
+import { kustomize, useKubeTools } from "./support/kube-tools.js";
+import { type KubeObject, ofKind, onlyOne, parseManifests } from "./support/kubernetes.js";
+import { isRecord, PACKAGE, ROOT } from "./support/repo.js";
 
 const renderer = useRenderer();
+const tools = useKubeTools();
+const renderOk = (values: object, options: { name?: string; namespace?: string } = {}) =>
+  renderObjects(renderer(), values, options);
 
-async function renderOk(
-  values: object,
-  options: { name?: string; namespace?: string } = {},
-): Promise<{ objects: KubeObject[]; notes: string }> {
-  const result = await renderer().render(values, options);
-  if (!result.ok) throw new Error(result.error);
-  const objects = parseManifests(result.manifests, "helm-render output");
-  for (const object of objects) validateObject(object);
-  return { objects, notes: result.notes };
-}
-
-describe("Helm chart metadata and values", () => {
-  it("versions the app as package.json does", () => {
-    const chart = parseYaml(readText(`${CHART}/Chart.yaml`), "Chart.yaml");
-    expect(isRecord(chart) && chart.appVersion).toBe(PACKAGE.version);
-    expect(isRecord(chart) && chart.name).toBe("partner-center-exporter");
-  });
-
-  it("has default values that satisfy values.schema.json", () => {
-    expect(schemaErrors({})).toEqual([]);
-    expect(schemaErrors(CUSTOM_VALUES)).toEqual([]);
-    expect(schemaErrors(DEMO_VALUES)).toEqual([]);
-  });
-
-  it.each([
-    ["a misspelt key", { serviceMonitor: { enable: true } }, "must NOT have additional properties"],
-    ["a duration the exporter cannot read", { pollInterval: "1 hour" }, "/pollInterval"],
-    ["the latest tag", { image: { tag: "latest" } }, "/image/tag"],
-    ["an unknown log level", { logLevel: "verbose" }, "/logLevel"],
-    ["a NetworkPolicy open to all", { networkPolicy: { ingressFrom: [] } }, "/networkPolicy"],
-    ["no Secret outside demo", { credentials: { existingSecret: "" } }, "/credentials"],
-    ["a port as a string", { service: { port: "9841" } }, "/service/port"],
-    ["an unknown collector", { collectors: ["partner-usage", "licences"] }, "/collectors/1"],
-    [
-      "a collector named twice",
-      { collectors: ["customer-usage", "customer-usage"] },
-      "/collectors",
-    ],
-    ["a comma list for collectors", { collectors: "partner-usage,customer-usage" }, "/collectors"],
-    ["an unknown groupby field", { customer: { groupBy: ["tenant"] } }, "/customer/groupBy/0"],
-    ["a page over 10000 rows", { customer: { pageSize: 10001 } }, "/customer/pageSize"],
-    ["no series allowed", { customer: { maxSeries: 0 } }, "/customer/maxSeries"],
-    ["a number as a string", { customer: { maxSeries: "50000" } }, "/customer/maxSeries"],
-    ["an unknown customer key", { customer: { groupby: [] } }, "/customer"],
-    ["an unknown cloud", { cloud: "azure-germany" }, "/cloud"],
-  ])("rejects %s", (_what, values, message) => {
-    expect(schemaErrors(values).join("\n")).toContain(message);
-  });
-
-  it("offers the exporter's log levels and reads durations as it does", () => {
-    const levels = SETTINGS.find((s) => s.env === "LOG_LEVEL");
-    expect(
-      isRecord(SCHEMA) && JSON.stringify(SCHEMA).includes(JSON.stringify(levels?.choices)),
-    ).toBe(true);
-    for (const good of ["500ms", "30s", "15m", "1h", "1h30m", "1d"]) {
-      expect(parseDuration(good)).toBeGreaterThan(0);
-      expect(schemaErrors({ pollInterval: good })).toEqual([]);
-    }
-    for (const bad of ["1 hour", "10", "1H", "-1h"]) {
-      expect(parseDuration(bad)).toBeUndefined();
-      expect(schemaErrors({ pollInterval: bad })).not.toEqual([]);
-    }
-  });
-
-  it("offers the exporter's collectors, groupby fields and clouds", () => {
-    expect(schemaAt("/definitions/collectors/items/enum")).toEqual(
-      ALL_COLLECTORS.map((c) => c.name),
-    );
-    expect(schemaAt("/definitions/customer/properties/groupBy/items/enum")).toEqual(
-      GROUPABLE_FIELDS,
-    );
-    const clouds = SETTINGS.find((s) => s.env === "AZURE_CLOUD");
-    expect(clouds?.choices).toEqual(CLOUD_NAMES);
-    expect(schemaAt("/definitions/cloud/enum")).toEqual(["", ...CLOUD_NAMES]);
-    // The page size's maximum is the exporter's default, which is the API's maximum.
-    const pageSize = SETTINGS.find((s) => s.env === "CUSTOMER_PAGE_SIZE");
-    expect(schemaAt("/definitions/customer/properties/pageSize/maximum")).toBe(
-      Number(pageSize?.default),
-    );
-    expect(
-      schemaErrors({
-        collectors: ALL_COLLECTORS.map((c) => c.name),
-        customer: { groupBy: GROUPABLE_FIELDS, filter: "x", maxSeries: 1, pageSize: 10000 },
-        cloud: "china",
-      }),
-    ).toEqual([]);
-  });
-
-  it("uses every top-level value in a template", () => {
-    const templates = readdirSync(`${CHART_DIR}/templates`)
-      .map((f) => readText(`${CHART}/templates/${f}`))
-      .join("\n");
-    const keys = isRecord(DEFAULT_VALUES) ? Object.keys(DEFAULT_VALUES) : [];
-    expect(keys.filter((k) => !templates.includes(`.Values.${k}`))).toEqual([]);
-  });
-});
-
-describe("Helm chart rendered (helm template emulated in Go)", () => {
+describe("Helm chart rendered (helm template)", () => {
   const defaults: BundleExpectations = {
     demo: false,
     state: "claim",
@@ -213,10 +41,8 @@ describe("Helm chart rendered (helm template emulated in Go)", () => {
 
   it("renders the same objects as deploy/kubernetes when named like them", async () => {
     const { objects } = await renderOk({}, { name: "partner-center-exporter" });
-    const { resources } = parseYaml(readText("deploy/kubernetes/kustomization.yaml"), "k") as {
-      resources: string[];
-    };
-    const plain = resources.flatMap((f) => parseManifests(readText(`deploy/kubernetes/${f}`), f));
+    const built = await kustomize(tools().kubectl, `${ROOT}deploy/kubernetes`);
+    const plain = parseManifests(built, "kubectl kustomize deploy/kubernetes");
     const key = (o: KubeObject): string => `${o.kind}/${o.metadata.name}`;
     expect(objects.map(key).sort()).toEqual(plain.map(key).sort());
 
@@ -393,5 +219,22 @@ describe("Helm chart rendered (helm template emulated in Go)", () => {
     const result = await renderer().render({ credentials: { existingSecret: "" } });
     expect(result.ok).toBe(false);
     expect(!result.ok && result.error).toContain("credentials.existingSecret");
+  });
+
+  // The templates check what they depend on themselves: --skip-schema-validation skips the rest.
+  it.each([
+    [
+      "a NetworkPolicy open to all",
+      { networkPolicy: { ingressFrom: [] } },
+      "networkPolicy.ingressFrom must name who may scrape the exporter",
+    ],
+    [
+      "no Secret outside demo mode",
+      { credentials: { existingSecret: "" } },
+      "credentials.existingSecret: name the Secret",
+    ],
+  ])("refuses %s even when the schema is skipped", async (_what, values, message) => {
+    const result = await renderer().render(values, { skipSchemaValidation: true });
+    expect(!result.ok && result.error).toContain(message);
   });
 });
