@@ -1,34 +1,34 @@
+// deploy/kubernetes as `kubectl apply -k` sends it: built by the real kustomize (kubectl's).
 import { readdirSync } from "node:fs";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { checkBundle } from "./support/bundle-checks.js";
+import { kustomize, useKubeTools } from "./support/kube-tools.js";
 import { type KubeObject, onlyOne, parseManifests, validateObject } from "./support/kubernetes.js";
-import { isRecord, PACKAGE, parseYaml, readText } from "./support/repo.js";
+import { isRecord, PACKAGE, parseYaml, ROOT, readText } from "./support/repo.js";
 
 const DIR = "deploy/kubernetes";
 const EXAMPLE_SECRET = "secret.example.yaml";
 
-function kustomization(): { namespace: string; resources: string[] } {
+function kustomization(): { namespace: unknown; resources: unknown } {
   const value = parseYaml(readText(`${DIR}/kustomization.yaml`), "kustomization.yaml");
-  if (
-    !isRecord(value) ||
-    value.kind !== "Kustomization" ||
-    value.apiVersion !== "kustomize.config.k8s.io/v1beta1" ||
-    typeof value.namespace !== "string" ||
-    !Array.isArray(value.resources)
-  ) {
-    throw new Error("kustomization.yaml: not a Kustomization with a namespace and resources");
-  }
-  return { namespace: value.namespace, resources: value.resources.map(String) };
+  if (!isRecord(value)) throw new Error("kustomization.yaml: not a map");
+  return { namespace: value.namespace, resources: value.resources };
 }
 
 function load(file: string): KubeObject[] {
   return parseManifests(readText(`${DIR}/${file}`), `${DIR}/${file}`);
 }
 
-/** What `kubectl apply -k` sends: the listed resources, in the kustomization's namespace. */
+const tools = useKubeTools();
+let built: KubeObject[] = [];
+beforeAll(async () => {
+  const output = await kustomize(tools().kubectl, `${ROOT}${DIR}`);
+  built = parseManifests(output, `kubectl kustomize ${DIR}`);
+});
+
+/** What `kubectl apply -k` sends (a fresh copy: some tests change it). */
 function applied(): KubeObject[] {
-  const { namespace, resources } = kustomization();
-  return resources.flatMap(load).map((o) => ({ ...o, metadata: { ...o.metadata, namespace } }));
+  return structuredClone(built);
 }
 
 const EXPECT_PLAIN = {
@@ -48,7 +48,16 @@ describe("deploy/kubernetes (plain manifests)", () => {
     const files = readdirSync(`${DIR}`).filter(
       (f) => f.endsWith(".yaml") && f !== "kustomization.yaml" && f !== EXAMPLE_SECRET,
     );
-    expect(kustomization().resources.sort()).toEqual(files.sort());
+    const { resources } = kustomization();
+    expect(Array.isArray(resources) && [...resources].sort()).toEqual(files.sort());
+    const key = (o: KubeObject): string => `${o.kind}/${o.metadata.name}`;
+    expect(applied().map(key).sort()).toEqual(files.flatMap(load).map(key).sort());
+  });
+
+  it("puts every object in the kustomization's namespace", () => {
+    const { namespace } = kustomization();
+    expect(namespace).toBe("monitoring");
+    expect(applied().map((o) => o.metadata.namespace)).toEqual(applied().map(() => namespace));
   });
 
   it("validates every object against the Kubernetes and Prometheus Operator schemas", () => {
@@ -156,13 +165,13 @@ describe("deploy/kubernetes (plain manifests)", () => {
       "STATE_DIR /tmp/state is not a volume mount",
     ],
   ])("catches %s", (_what, mutate, problem) => {
-    const objects = structuredClone([...applied(), ...load(EXAMPLE_SECRET)]);
+    const objects = [...applied(), ...load(EXAMPLE_SECRET)];
     mutate(objects);
     expect(checkBundle(objects, EXPECT_PLAIN).join("\n")).toContain(problem);
   });
 
   it("catches what only the schemas see", () => {
-    const objects = structuredClone(applied());
+    const objects = applied();
     const port = onlyOne(objects, "Service").spec?.ports?.[0] as { port: unknown } | undefined;
     if (port) port.port = "x";
     const service = objects.find((o) => o.kind === "Service");

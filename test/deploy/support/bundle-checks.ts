@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from "node:util";
 import type { IContainer as Container } from "kubernetes-models/v1/Container";
 import type { IProbe as Probe } from "kubernetes-models/v1/Probe";
 import type { IVolume as Volume } from "kubernetes-models/v1/Volume";
@@ -189,7 +190,8 @@ export function checkBundle(objects: readonly KubeObject[], expect: BundleExpect
 
   // The rules and the dashboard come from their one source.
   for (const rule of ofKind(objects, "PrometheusRule")) {
-    if (JSON.stringify(rule.spec) !== JSON.stringify(parseYaml(readText(RULES_FILE), RULES_FILE))) {
+    // Key order aside (kustomize sorts keys): the same groups, rules and values.
+    if (!isDeepStrictEqual(rule.spec, parseYaml(readText(RULES_FILE), RULES_FILE))) {
       fail(`PrometheusRule ${rule.metadata?.name} differs from ${RULES_FILE}`);
     }
   }
