@@ -6,9 +6,8 @@ import { constants, crc32, gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import type { Sample } from "../src/collectors/collector.js";
 import { partnerUsageCollector } from "../src/collectors/partner-usage.js";
-import { ExporterMetrics } from "../src/metrics/exporter-metrics.js";
 import { crc32Combine, deflatePiece, gzipStream } from "../src/metrics/gzip-stream.js";
-import { checkServedBodies, family } from "./helpers/exposition-check.js";
+import { checkServedBodies, family, metricsAfterCollection } from "./helpers/exposition-check.js";
 
 describe("one gzip stream from pieces compressed apart", () => {
   it("combines CRC-32s as zlib does", () => {
@@ -46,28 +45,10 @@ describe("the exporter's gzip bodies, read by the strict parsers", () => {
       labels: { workload: `Ünïcode "${i}" \\ line\nbreak`, service: "o365", channel: "reseller" },
       value: i / 7,
     }));
-    const metrics = new ExporterMetrics({
-      collectors: [partnerUsageCollector],
-      version: "t",
-      processMetrics: false,
-    });
-    await metrics.onPollComplete({
-      correlationId: "c",
-      ok: true,
-      startedAt: 0,
-      finishedAt: 1000,
-      results: [
-        {
-          collector: partnerUsageCollector,
-          ok: true,
-          durationMs: 1,
-          collection: {
-            series: new Map(partnerUsageCollector.families.map((f) => [f.name, samples])),
-            received: samples.length,
-            skipped: [],
-          },
-        },
-      ],
+    const metrics = await metricsAfterCollection(partnerUsageCollector, {
+      series: new Map(partnerUsageCollector.families.map((f) => [f.name, samples])),
+      received: samples.length,
+      skipped: [],
     });
     // Rendered in chunks of 2000 samples, each compressed apart: a gzip stream of many pieces.
     expect((await metrics.scrape(true, false)).chunks.length).toBeGreaterThan(5);

@@ -11,50 +11,24 @@ import { customerUsageCollector } from "../../src/collectors/customer-usage.js";
 import { ALL_COLLECTORS } from "../../src/collectors/index.js";
 import { partnerDeploymentCollector } from "../../src/collectors/partner-deployment.js";
 import { selectCollectors } from "../../src/collectors/select.js";
-import { ExporterMetrics } from "../../src/metrics/exporter-metrics.js";
 import { TooManySeriesError } from "../../src/partner-center/paging.js";
 import { type NextLinkStyle, PartnerCenterSimulator } from "../../src/simulator/simulator.js";
 import { clientStack } from "../helpers/client-stack.js";
-import { checkServedBodies, family } from "../helpers/exposition-check.js";
+import {
+  checkedCollectorExposition,
+  checkServedBodies,
+  family,
+  metricsAfterPoll,
+} from "../helpers/exposition-check.js";
 
 const correlationId = "0e3b1f4c-6a7d-4e2b-9c1a-5f8d7e6c4b3a";
-
-/** Runs a collector against a fixed body, as a poll would: the metrics that serve its families. */
-async function polledMetrics(collector: Collector, body: unknown): Promise<ExporterMetrics> {
-  const collection = await collector.collect({
-    client: { getJson: async () => body, baseUrl: "http://127.0.0.1" },
-    correlationId,
-    signal: new AbortController().signal,
-    options: DEFAULT_COLLECTOR_OPTIONS,
-  });
-  const metrics = new ExporterMetrics({
-    collectors: [collector],
-    version: "t",
-    processMetrics: false,
-  });
-  await metrics.onPollComplete({
-    correlationId,
-    ok: true,
-    startedAt: 0,
-    finishedAt: 1,
-    results: [{ collector, ok: true, collection, durationMs: 1 }],
-  });
-  return metrics;
-}
-
-/** The collector's rendered families, once every body serving them passed the strict checks. */
-async function exposition(collector: Collector, body: unknown): Promise<string> {
-  const metrics = await polledMetrics(collector, body);
-  await checkServedBodies(metrics);
-  return metrics.collectorExposition(collector.name);
-}
 
 describe("label mapping and values (golden)", () => {
   it("maps every commercial field to its label exactly as the spec says; aggregated-away fields are absent", async () => {
     const body: unknown = JSON.parse(
       await readFile(new URL("../fixtures/customer-usage-page.json", import.meta.url), "utf8"),
     );
-    const text = await exposition(customerUsageCollector, body);
+    const text = await checkedCollectorExposition(customerUsageCollector, body);
     expect(text).toBe(
       await readFile(new URL("../golden/customer-usage.prom", import.meta.url), "utf8"),
     );
@@ -65,7 +39,7 @@ describe("label mapping and values (golden)", () => {
       await readFile(new URL("../fixtures/customer-usage-page.json", import.meta.url), "utf8"),
     );
     const { text, openMetrics } = await checkServedBodies(
-      await polledMetrics(customerUsageCollector, body),
+      await metricsAfterPoll(customerUsageCollector, body),
     );
     expect(openMetrics).toEqual(text);
     const qualified = family(text, "partner_customer_licenses_qualified").samples;
@@ -76,7 +50,7 @@ describe("label mapping and values (golden)", () => {
   });
 
   it("exports deployment percentages above 100 as received", async () => {
-    const text = await exposition(partnerDeploymentCollector, {
+    const text = await checkedCollectorExposition(partnerDeploymentCollector, {
       totalCount: 1,
       items: [
         {
@@ -95,7 +69,7 @@ describe("label mapping and values (golden)", () => {
   });
 
   it("keeps the customer deployment counts as received, deployed above sold included", async () => {
-    const text = await exposition(customerDeploymentCollector, {
+    const text = await checkedCollectorExposition(customerDeploymentCollector, {
       Value: [
         {
           customerTenantId: "t1",

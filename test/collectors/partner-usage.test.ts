@@ -1,44 +1,20 @@
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_COLLECTOR_OPTIONS } from "../../src/collectors/collector.js";
 import { partnerUsageCollector } from "../../src/collectors/partner-usage.js";
 import { selectNewest } from "../../src/collectors/rows-collection.js";
-import { ExporterMetrics } from "../../src/metrics/exporter-metrics.js";
 import type { Row } from "../../src/partner-center/rows.js";
-import { checkServedBodies, family } from "../helpers/exposition-check.js";
+import {
+  checkedCollectorExposition,
+  checkServedBodies,
+  family,
+  metricsAfterPoll,
+} from "../helpers/exposition-check.js";
 
 const fixture = new URL("../fixtures/seed-usage-response.json", import.meta.url);
 const golden = new URL("../golden/seed-usage.prom", import.meta.url);
 
-/** Runs the collector on a body, as a poll would: the metrics that serve its families. */
-async function polledMetrics(body: unknown): Promise<ExporterMetrics> {
-  const collection = await partnerUsageCollector.collect({
-    client: { getJson: async () => body, baseUrl: "http://127.0.0.1" },
-    correlationId: "00000000-0000-0000-0000-000000000000",
-    signal: new AbortController().signal,
-    options: DEFAULT_COLLECTOR_OPTIONS,
-  });
-  const metrics = new ExporterMetrics({
-    collectors: [partnerUsageCollector],
-    version: "test",
-    processMetrics: false,
-  });
-  await metrics.onPollComplete({
-    correlationId: "c",
-    ok: true,
-    startedAt: 0,
-    finishedAt: 1000,
-    results: [{ collector: partnerUsageCollector, ok: true, collection, durationMs: 1 }],
-  });
-  return metrics;
-}
-
-/** The collector's rendered families, once every body serving them passed the strict checks. */
-async function expositionFor(body: unknown): Promise<string> {
-  const metrics = await polledMetrics(body);
-  await checkServedBodies(metrics);
-  return metrics.collectorExposition(partnerUsageCollector.name);
-}
+const polledMetrics = (body: unknown) => metricsAfterPoll(partnerUsageCollector, body);
+const expositionFor = (body: unknown) => checkedCollectorExposition(partnerUsageCollector, body);
 
 describe("partner-usage collector", () => {
   it("turns the seed's sample response into exactly its five series (golden file)", async () => {

@@ -2,6 +2,12 @@ import { execFile } from "node:child_process";
 import { request } from "node:http";
 import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
+import {
+  type Collection,
+  type Collector,
+  DEFAULT_COLLECTOR_OPTIONS,
+} from "../../src/collectors/collector.js";
+import { ExporterMetrics } from "../../src/metrics/exporter-metrics.js";
 
 /**
  * Strict, independent checks of an exposition: `promtool check metrics` (text format only) and the
@@ -180,3 +186,80 @@ export const SCRAPE_VARIANTS: readonly { format: ExpositionFormat; gzip: boolean
   { format: "openmetrics", gzip: false },
   { format: "openmetrics", gzip: true },
 ];
+
+/** What serves a body in each format and encoding (ExporterMetrics, without HTTP). */
+export interface ExpositionSource {
+  scrape(openMetrics: boolean, gzip: boolean): Promise<{ readonly chunks: readonly Buffer[] }>;
+}
+
+export interface CheckedBodies {
+  readonly text: ParsedFamily[];
+  readonly openMetrics: ParsedFamily[];
+}
+
+/** One format, plain and gzip: the decompressed gzip body must be the plain one, byte for byte. */
+async function checkedFormat(
+  source: ExpositionSource,
+  format: ExpositionFormat,
+): Promise<ParsedFamily[]> {
+  const openMetrics = format === "openmetrics";
+  const plain = Buffer.concat((await source.scrape(openMetrics, false)).chunks);
+  const gzipped = gunzipSync(Buffer.concat((await source.scrape(openMetrics, true)).chunks));
+  if (!gzipped.equals(plain)) throw new Error(`the gzip ${format} body is not the plain one`);
+  return checkExposition(plain, format);
+}
+
+/**
+ * Every body a source serves (both formats, plain and gzip), through every strict check; the
+ * parsed families of each format.
+ */
+export async function checkServedBodies(source: ExpositionSource): Promise<CheckedBodies> {
+  return {
+    text: await checkedFormat(source, "text"),
+    openMetrics: await checkedFormat(source, "openmetrics"),
+  };
+}
+
+/** The metrics after one collector's successful poll (no process metrics: a fixed body). */
+export async function metricsAfterCollection(
+  collector: Collector,
+  collection: Collection,
+): Promise<ExporterMetrics> {
+  const metrics = new ExporterMetrics({
+    collectors: [collector],
+    version: "t",
+    processMetrics: false,
+  });
+  await metrics.onPollComplete({
+    correlationId: "c",
+    ok: true,
+    startedAt: 0,
+    finishedAt: 1000,
+    results: [{ collector, ok: true, collection, durationMs: 1 }],
+  });
+  return metrics;
+}
+
+/** Runs a collector on a fixed API body, as a poll would: the metrics that then serve it. */
+export async function metricsAfterPoll(
+  collector: Collector,
+  body: unknown,
+): Promise<ExporterMetrics> {
+  const collection = await collector.collect({
+    client: { getJson: async () => body, baseUrl: "http://127.0.0.1" },
+    correlationId: "0e3b1f4c-6a7d-4e2b-9c1a-5f8d7e6c4b3a",
+    signal: new AbortController().signal,
+    options: DEFAULT_COLLECTOR_OPTIONS,
+  });
+  return metricsAfterCollection(collector, collection);
+}
+
+/** A collector's rendered families for a body, once every body serving them passed the checks. */
+export async function checkedCollectorExposition(
+  collector: Collector,
+  body: unknown,
+): Promise<string> {
+  const metrics = await metricsAfterPoll(collector, body);
+  await checkServedBodies(metrics);
+  return metrics.collectorExposition(collector.name);
+}
