@@ -4,8 +4,16 @@ import { ALL_COLLECTORS } from "../src/collectors/index.js";
 import { SETTINGS } from "../src/config/settings.js";
 
 const readme = await readFile(new URL("../README.md", import.meta.url), "utf8");
+const ci = await readFile(new URL("../.ci/run", import.meta.url), "utf8");
 
 describe("README, the manual", () => {
+  it("holds the test command CI runs, verbatim", () => {
+    const section = readme.slice(readme.indexOf("## Run the tests"));
+    const command = /```sh\n(.+)\n```/.exec(section)?.[1];
+    expect(command).toMatch(/^apt-get update && apt-get install -y .+ && npm ci && npm test/);
+    expect(ci.split("\n")).toContain(command);
+  });
+
   it.each(SETTINGS.map((s) => [s.env, s.flag] as const))(
     "documents %s (--%s) in the settings table, as --help does",
     (env, flag) => {
