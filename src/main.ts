@@ -10,9 +10,10 @@ import { ALL_COLLECTORS } from "./collectors/index.js";
 import { selectCollectors } from "./collectors/select.js";
 import { type Config, defaultStateDir } from "./config/load-config.js";
 import { SecretSource } from "./config/secret-source.js";
-import { type RunningServer, serve, WebConfigError } from "./http/server.js";
+import { ListenError, type RunningServer, serve, WebConfigError } from "./http/server.js";
 import type { SecretScrubber } from "./log/secret-scrubber.js";
 import { ExporterMetrics } from "./metrics/exporter-metrics.js";
+import { httpPolicy } from "./net/exchange.js";
 import { PartnerCenterClient } from "./partner-center/client.js";
 import { Poller } from "./poller/poller.js";
 import type { PartnerCenterSimulator } from "./simulator/simulator.js";
@@ -88,16 +89,15 @@ export async function startExporter(
   }
   const metrics = new ExporterMetrics({ collectors, version: VERSION });
   await metrics.initialize();
+  // One HTTP policy (timeouts, retries, backoff, user agent) for the authority and the API.
+  const http = httpPolicy(config, USER_AGENT);
   const tokenClient = new TokenClient({
     authorityHost: config.authorityHost,
     tenantId: config.tenantId,
     clientId: config.clientId,
     clientSecret: () => clientSecret.current(),
     resource: config.resource,
-    requestTimeoutMs: config.requestTimeoutMs,
-    maxRetries: config.maxRetries,
-    retryBackoffMs: config.retryBackoffMs,
-    userAgent: USER_AGENT,
+    ...http,
   });
   const tokens = new AccessTokenProvider({
     client: tokenClient,
@@ -114,11 +114,7 @@ export async function startExporter(
   const client = new PartnerCenterClient({
     baseUrl: config.partnerCenterUrl,
     locale: config.locale,
-    userAgent: USER_AGENT,
-    requestTimeoutMs: config.requestTimeoutMs,
-    maxRetries: config.maxRetries,
-    retryBackoffMs: config.retryBackoffMs,
-    maxRetryAfterMs: config.maxRetryAfterMs,
+    ...http,
     tokens,
     observer: metrics.apiObserver,
     logger,
@@ -144,20 +140,22 @@ export async function startExporter(
       telemetryPath: config.telemetryPath,
       version: VERSION,
       logger,
-      listen: config.listen,
+      listen: config.listenAddresses,
+      systemdSocket: config.systemdSocket,
+      env: process.env,
       webConfigFile: config.webConfigFile,
     });
   } catch (error) {
     await simulator?.stop();
-    if (error instanceof WebConfigError) throw new StartupError(error.message);
-    const code = (error as NodeJS.ErrnoException).code ?? "error";
-    throw new StartupError(
-      `WEB_LISTEN_ADDRESS (--web.listen-address): cannot listen on ${config.listen.host ?? ""}:${config.listen.port} (${code})`,
-    );
+    if (error instanceof WebConfigError || error instanceof ListenError) {
+      throw new StartupError(error.message);
+    }
+    throw error;
   }
   logger.info(
     {
       url: server.url,
+      ...(server.urls.length > 1 ? { urls: server.urls } : {}),
       version: VERSION,
       pollInterval: `${config.pollIntervalMs}ms`,
       partnerCenter: config.partnerCenterUrl,

@@ -35,7 +35,12 @@ export interface Config {
   readonly maxRetryAfterMs: number;
   /** undefined: not set; main picks the default (a temporary directory in --demo). */
   readonly stateDir: string | undefined;
+  /** The first of listenAddresses. */
   readonly listen: ListenAddress;
+  /** --web.listen-address, repeatable (a comma list in WEB_LISTEN_ADDRESS): one listener each. */
+  readonly listenAddresses: readonly ListenAddress[];
+  /** --web.systemd-socket: serve on the sockets systemd passed instead. */
+  readonly systemdSocket: boolean;
   readonly telemetryPath: string;
   /** --web.config.file: TLS and basic auth; undefined serves plain HTTP without auth. */
   readonly webConfigFile: string | undefined;
@@ -184,7 +189,11 @@ function parseArgv(
       inline = next;
       i++;
     }
-    values.set(env, { value: inline, fromFile: entry.file });
+    const earlier = entry.spec.repeatable ? values.get(env)?.value : undefined;
+    values.set(env, {
+      value: earlier === undefined ? inline : `${earlier},${inline}`,
+      fromFile: entry.file,
+    });
   }
   return { values, toggles, help, version };
 }
@@ -352,13 +361,15 @@ export function loadConfig(sources: ConfigSources): LoadResult {
       `POLL_INTERVAL is ${pollIntervalMs}ms: Partner Center discourages tight polling and its data changes about daily; consider 1h`,
     );
   }
-  const listenText = text("WEB_LISTEN_ADDRESS") ?? "";
-  const listen = parseListenAddress(listenText);
-  if (listen === undefined) {
+  const listenTexts = (text("WEB_LISTEN_ADDRESS") ?? "").split(",").map((t) => t.trim());
+  const listenAddresses = listenTexts.flatMap((listenText) => {
+    const address = parseListenAddress(listenText);
+    if (address !== undefined) return [address];
     problems.push(
       `${settingLabel(specOf("WEB_LISTEN_ADDRESS"))}: ${shown(listenText)} is not host:port (examples: :9841, 127.0.0.1:9841)`,
     );
-  }
+    return [];
+  });
   const telemetryPath = text("WEB_TELEMETRY_PATH") ?? "/metrics";
   if (!/^\/[^\s?#]*$/.test(telemetryPath) || telemetryPath === "/") {
     problems.push(
@@ -419,7 +430,9 @@ export function loadConfig(sources: ConfigSources): LoadResult {
     retryBackoffMs: duration("RETRY_BACKOFF", 1),
     maxRetryAfterMs: duration("MAX_RETRY_AFTER", 0),
     stateDir: raw.get("STATE_DIR"),
-    listen: listen ?? { host: undefined, port: 0 },
+    listen: listenAddresses[0] ?? { host: undefined, port: 0 },
+    listenAddresses,
+    systemdSocket: bool("WEB_SYSTEMD_SOCKET"),
     telemetryPath,
     webConfigFile: raw.get("WEB_CONFIG_FILE"),
     logLevel: choice("LOG_LEVEL", ["debug", "info", "warn", "error"] as const),

@@ -23,6 +23,8 @@ export interface SettingSpec {
   readonly choices?: readonly string[];
   /** Required to talk to the real Partner Center (not in --demo). */
   readonly required?: boolean;
+  /** The flag may be given several times; the values join as a comma list, as in the env var. */
+  readonly repeatable?: boolean;
 }
 
 export const DEFAULT_PORT = 9841;
@@ -172,8 +174,16 @@ export const SETTINGS = [
     env: "WEB_LISTEN_ADDRESS",
     flag: "web.listen-address",
     kind: "listen",
-    help: "host:port to serve /metrics on",
+    help: "host:port to serve on; repeat the flag (or give a comma list) to serve on several",
     default: `:${DEFAULT_PORT}`,
+    repeatable: true,
+  },
+  {
+    env: "WEB_SYSTEMD_SOCKET",
+    flag: "web.systemd-socket",
+    kind: "boolean",
+    help: "Serve on the sockets systemd passes (socket activation: LISTEN_FDS, LISTEN_PID) instead of --web.listen-address (Linux only)",
+    default: "false",
   },
   {
     env: "WEB_TELEMETRY_PATH",

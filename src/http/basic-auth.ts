@@ -1,16 +1,17 @@
-import { createHash } from "node:crypto";
+import { createHmac, randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
 import type bcryptjs from "bcryptjs";
-import type { NextFunction, Request, Response } from "express";
+import { comparableHash } from "./bcrypt-hash.js";
 
 const require = createRequire(import.meta.url);
 // Loaded only when basic auth is configured.
 let bcrypt: typeof bcryptjs | undefined;
 
-/** Checked against when the user is unknown, so a wrong user costs as much time as a wrong password. */
-const DUMMY_HASH = "$2b$10$QOauhQNbBCuQDKes6eFzPeMqBSjb7Mr5DUmpZ/VcEd00UAV/LDeSi";
-/** bcrypt is slow on purpose (tens of ms): remember recent verdicts, as exporter-toolkit does. */
-const CACHE_SIZE = 100;
+/**
+ * exporter-toolkit's hash of "fakepassword", checked when the user is unknown, so a wrong user
+ * costs as much time as a wrong password.
+ */
+const DUMMY_HASH = "$2y$10$QOauhQNbBCuQDKes6eFzPeMqBSjb7Mr5DUmpZ/VcEd00UAV/LDeSi";
 
 export const BASIC_AUTH_CHALLENGE = 'Basic realm="partner-center-exporter", charset="UTF-8"';
 
@@ -26,54 +27,58 @@ export function parseBasicAuth(
   return { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
-/** Verifies users against bcrypt hashes; concurrent checks of one credential share the work. */
-export class BasicAuthVerifier {
-  readonly #users: ReadonlyMap<string, string>;
-  /** Keyed by a digest of user, hash and password (never the password itself). */
-  readonly #verdicts = new Map<string, Promise<boolean>>();
+/**
+ * exporter-toolkit's cache (cache.go): at most 100 verdicts; when full, about a tenth goes
+ * (the oldest here, random entries there) before the next one is added.
+ */
+export class VerdictCache<V> {
+  readonly #entries = new Map<string, V>();
+  constructor(readonly capacity = 100) {}
 
-  constructor(users: ReadonlyMap<string, string>) {
-    this.#users = users;
+  get size(): number {
+    return this.#entries.size;
   }
 
-  verify(user: string, password: string): Promise<boolean> {
-    const known = this.#users.get(user);
-    const hash = known ?? DUMMY_HASH;
-    const key = createHash("sha256").update(`${user}\0${hash}\0${password}`).digest("hex");
-    const cached = this.#verdicts.get(key);
-    if (cached !== undefined) return cached;
-    bcrypt ??= require("bcryptjs") as typeof bcryptjs;
-    const verdict = bcrypt
-      .compare(password, hash)
-      .then((match) => match && known !== undefined)
-      .catch(() => false);
-    this.#verdicts.set(key, verdict);
-    if (this.#verdicts.size > CACHE_SIZE) {
-      const oldest = this.#verdicts.keys().next().value;
-      if (oldest !== undefined) this.#verdicts.delete(oldest);
+  get(key: string): V | undefined {
+    return this.#entries.get(key);
+  }
+
+  set(key: string, value: V): void {
+    if (this.#entries.size >= this.capacity) {
+      const drop = Math.max(1, Math.floor(this.#entries.size / 10)) + 1;
+      for (const oldest of [...this.#entries.keys()].slice(0, drop)) this.#entries.delete(oldest);
     }
-    return verdict;
+    this.#entries.set(key, value);
   }
 }
 
-/** Express middleware: 401 with a Basic challenge unless the request carries a valid user. */
-export function basicAuth(verifier: BasicAuthVerifier) {
-  return (req: Request, res: Response, next: NextFunction): void => {
-    const credentials = parseBasicAuth(req.get("authorization"));
-    const reject = (): void => {
-      res
-        .status(401)
-        .set("WWW-Authenticate", BASIC_AUTH_CHALLENGE)
-        .type("text/plain")
-        .send("unauthorized\n");
-    };
-    if (credentials === undefined) {
-      reject();
-      return;
-    }
-    verifier.verify(credentials.user, credentials.password).then((ok) => {
-      if (ok) next();
-      else reject();
-    }, next);
-  };
+function compare(password: string, hash: string): Promise<boolean> {
+  const comparable = comparableHash(hash);
+  if (comparable === undefined) return Promise.resolve(false);
+  bcrypt ??= require("bcryptjs") as typeof bcryptjs;
+  return bcrypt.compare(password, comparable).catch(() => false);
+}
+
+/**
+ * Verifies a user against the users of the file as it is now. bcrypt is slow on purpose (tens of
+ * ms), so verdicts are cached by user, hash and password, as the toolkit does: a changed hash is
+ * a new entry. Keys are keyed digests, so the cache never holds a password.
+ */
+export class BasicAuthVerifier {
+  readonly #verdicts = new VerdictCache<Promise<boolean>>();
+  readonly #key = randomBytes(32);
+
+  verify(users: ReadonlyMap<string, string>, user: string, password: string): Promise<boolean> {
+    const known = users.get(user);
+    const hash = known ?? DUMMY_HASH;
+    const key = createHmac("sha256", this.#key)
+      .update(JSON.stringify([user, hash, password]))
+      .digest("base64");
+    const cached = this.#verdicts.get(key);
+    if (cached !== undefined) return cached;
+    // Concurrent checks of one credential share the work.
+    const verdict = compare(password, hash).then((match) => match && known !== undefined);
+    this.#verdicts.set(key, verdict);
+    return verdict;
+  }
 }

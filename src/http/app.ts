@@ -1,0 +1,68 @@
+import express, { type Express, type NextFunction, type Request, type Response } from "express";
+import type { Logger } from "pino";
+import type { ExporterMetrics } from "../metrics/exporter-metrics.js";
+import { renderLandingPage } from "./landing-page.js";
+import { writeScrape } from "./scrape.js";
+
+export interface AppOptions {
+  readonly metrics: Pick<ExporterMetrics, "scrape" | "cachedScrape" | "ready" | "status">;
+  readonly telemetryPath: string;
+  readonly version: string;
+  readonly logger: Logger;
+}
+
+/** On every answer (the web config's headers are added per request, before these). */
+export const NOSNIFF: Readonly<Record<string, string>> = { "X-Content-Type-Options": "nosniff" };
+
+/** The exporter's HTTP surface: metrics, probes, a landing page; GET and HEAD only. */
+export function createApp(options: AppOptions): Express {
+  const { metrics, telemetryPath, version, logger } = options;
+  const app = express();
+  app.disable("x-powered-by");
+  app.disable("etag");
+  app.set("query parser", false);
+
+  app.use((_req: Request, res: Response, next: NextFunction) => {
+    res.set(NOSNIFF);
+    next();
+  });
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    if (req.method === "GET" || req.method === "HEAD") {
+      next();
+      return;
+    }
+    res.set("Allow", "GET, HEAD").status(405).type("text/plain").send("method not allowed\n");
+  });
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    // Nothing here reads a body: refuse one rather than let the server drain it.
+    const length = req.get("content-length");
+    if (req.get("transfer-encoding") !== undefined || (length !== undefined && length !== "0")) {
+      res.set("Connection", "close").status(413).type("text/plain").send("no request body\n");
+      return;
+    }
+    next();
+  });
+
+  app.get(telemetryPath, async (req: Request, res: Response) => {
+    // Answered from memory: a scrape never calls Partner Center.
+    await writeScrape(metrics, req, res, {});
+  });
+  app.get("/healthz", (_req: Request, res: Response) => {
+    res.type("text/plain").send("ok\n");
+  });
+  app.get("/readyz", (_req: Request, res: Response) => {
+    if (metrics.ready) res.type("text/plain").send("ready\n");
+    else res.status(503).type("text/plain").send("not ready: no successful poll yet\n");
+  });
+  app.get("/", (_req: Request, res: Response) => {
+    res.type("html").send(renderLandingPage(version, telemetryPath, metrics.status));
+  });
+  app.use((_req: Request, res: Response) => {
+    res.status(404).type("text/plain").send("not found\n");
+  });
+  app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    logger.error({ err: error instanceof Error ? error.message : String(error) }, "request failed");
+    res.status(500).type("text/plain").send("internal error\n");
+  });
+  return app;
+}

@@ -1,0 +1,83 @@
+import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
+import { type AppOptions, createApp, NOSNIFF } from "./app.js";
+import { BASIC_AUTH_CHALLENGE, BasicAuthVerifier, parseBasicAuth } from "./basic-auth.js";
+import type { LiveWebConfig } from "./live-web-config.js";
+import { writeScrape } from "./scrape.js";
+
+export interface RequestListenerOptions extends AppOptions {
+  /** --web.config.file as it is now: users and headers, read for every request. */
+  readonly live?: LiveWebConfig | undefined;
+}
+
+function plain(res: ServerResponse, status: number, body: string, headers = {}): void {
+  res.writeHead(status, {
+    ...NOSNIFF,
+    ...headers,
+    "Content-Type": "text/plain; charset=utf-8",
+    "Content-Length": String(Buffer.byteLength(body)),
+  });
+  res.end(body);
+}
+
+function isBodylessScrape(req: IncomingMessage, telemetryPath: string): boolean {
+  const url = req.url ?? "";
+  const path = url.includes("?") ? url.slice(0, url.indexOf("?")) : url;
+  return (
+    path === telemetryPath &&
+    (req.method === "GET" || req.method === "HEAD") &&
+    req.headers["transfer-encoding"] === undefined &&
+    (req.headers["content-length"] === undefined || req.headers["content-length"] === "0")
+  );
+}
+
+/**
+ * The server's request listener. As exporter-toolkit's handler: the web config's headers go on
+ * every answer and, when it has users, basic auth guards every path (the unauthenticated see only
+ * a 401), both as the file is now. Then scrapes of the telemetry path go straight to the cached
+ * body (the hot path, without the framework's routing); everything else through the Express app.
+ */
+export function createRequestListener(options: RequestListenerOptions): RequestListener {
+  const app = createApp(options);
+  const { metrics, telemetryPath, live, logger } = options;
+  const verifier = new BasicAuthVerifier();
+  const dispatch = (req: IncomingMessage, res: ServerResponse): void => {
+    if (!isBodylessScrape(req, telemetryPath)) {
+      app(req, res);
+      return;
+    }
+    writeScrape(metrics, req, res, NOSNIFF)?.catch((error: unknown) => {
+      logger.error(
+        { err: error instanceof Error ? error.message : String(error) },
+        "scrape failed",
+      );
+      if (!res.headersSent) res.writeHead(500, { "Content-Type": "text/plain" });
+      res.end("internal error\n");
+    });
+  };
+  return (req, res) => {
+    if (live === undefined) {
+      dispatch(req, res);
+      return;
+    }
+    const state = live.current();
+    if (!state.ok) {
+      // Fail closed: without the file, who may see what is unknown.
+      plain(res, 500, "internal error\n");
+      return;
+    }
+    for (const [name, value] of Object.entries(state.config.headers)) res.setHeader(name, value);
+    const { users } = state.config;
+    if (users.size === 0) {
+      dispatch(req, res);
+      return;
+    }
+    const credentials = parseBasicAuth(req.headers.authorization);
+    const verdict = credentials
+      ? verifier.verify(users, credentials.user, credentials.password)
+      : Promise.resolve(false);
+    verdict.then((ok) => {
+      if (ok) dispatch(req, res);
+      else plain(res, 401, "unauthorized\n", { "WWW-Authenticate": BASIC_AUTH_CHALLENGE });
+    });
+  };
+}
