@@ -1,6 +1,5 @@
 import { connect, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { ALL_COLLECTORS } from "../../src/collectors/index.js";
 import {
   createApp,
   DEFAULT_HTTP_LIMITS,
@@ -8,9 +7,8 @@ import {
   listen,
   type RunningServer,
 } from "../../src/http/server.js";
-import { ExporterMetrics } from "../../src/metrics/exporter-metrics.js";
 import { type Harness, startHarness } from "../helpers/harness.js";
-import { captureLogs } from "../helpers/log-sink.js";
+import { httpLayerOptions } from "./http-layer.js";
 
 /** The HTTP surface against hostile clients: methods, sizes, slow clients, fingerprints. */
 
@@ -24,16 +22,7 @@ afterEach(async () => {
 });
 
 async function serveApp(limits: Partial<HttpLimits> = {}): Promise<RunningServer> {
-  const app = createApp({
-    metrics: new ExporterMetrics({
-      collectors: ALL_COLLECTORS,
-      version: "test",
-      processMetrics: false,
-    }),
-    telemetryPath: "/metrics",
-    version: "test",
-    logger: captureLogs().logger,
-  });
+  const app = createApp(httpLayerOptions());
   server = await listen(app, { host: "127.0.0.1", port: 0 }, { limits });
   return server;
 }
