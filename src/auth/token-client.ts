@@ -1,14 +1,12 @@
-import ky from "ky";
 import { AbortedError } from "../errors/exporter-error.js";
-import { backoffDelay, sleep } from "../net/backoff.js";
-import { withExchangeTimeout } from "../net/exchange-timeout.js";
-import { readBodyText } from "../net/read-body.js";
+import { ExchangeError, exchange, type HttpPolicy, type Outcome } from "../net/exchange.js";
 import { AuthError } from "./errors.js";
 import { hasMfaClaim } from "./jwt-claims.js";
 
 /** The resource (audience) of Partner Center's API in the v1 token endpoint. */
 export const PARTNER_CENTER_RESOURCE = "https://api.partnercenter.microsoft.com";
 const MAX_TOKEN_BODY_BYTES = 1024 * 1024;
+const SERVER_ERRORS = Array.from({ length: 100 }, (_, i) => 500 + i);
 
 export interface TokenGrant {
   readonly accessToken: string;
@@ -20,17 +18,13 @@ export interface TokenGrant {
   readonly refreshToken: string | undefined;
 }
 
-export interface TokenClientOptions {
+export interface TokenClientOptions extends HttpPolicy {
   readonly authorityHost: string;
   readonly tenantId: string;
   readonly clientId: string;
   /** Read at each request, so a rotated secret file takes effect; undefined for public clients. */
   readonly clientSecret: () => string | undefined;
   readonly resource?: string;
-  readonly requestTimeoutMs: number;
-  readonly maxRetries: number;
-  readonly retryBackoffMs: number;
-  readonly userAgent: string;
   readonly now?: () => number;
 }
 
@@ -87,52 +81,35 @@ export class TokenClient {
 
   /** Posts a form to `{authority}/{tenant}/oauth2{path}` and returns the body of a 2xx answer. */
   async post(path: string, form: URLSearchParams, signal?: AbortSignal): Promise<string> {
-    for (let attempt = 0; ; attempt++) {
-      const outcome = await withExchangeTimeout(
-        signal,
-        this.#options.requestTimeoutMs,
-        (requestSignal, timedOut) => this.#attempt(path, form, requestSignal, timedOut),
-      ).catch((error: unknown) => {
-        throw signal?.aborted ? new AbortedError("token refresh cancelled") : error;
+    try {
+      const answer = await exchange(this.#options, {
+        url: `${this.#base}${path}`,
+        method: "POST",
+        headers: { Accept: "application/json" },
+        body: form,
+        ...(signal !== undefined ? { signal } : {}),
+        maxBodyBytes: MAX_TOKEN_BODY_BYTES,
+        // A refusal (any 4xx): asking again gives the same answer. A 5xx may pass.
+        retryStatuses: SERVER_ERRORS,
       });
-      if ("text" in outcome) return outcome.text;
-      // A refusal an operator must fix, or any 4xx: asking again gives the same answer.
-      const { failure } = outcome;
-      const final = failure.needsOperator || (failure.status !== undefined && failure.status < 500);
-      if (final || attempt >= this.#options.maxRetries) throw failure;
-      try {
-        await sleep(backoffDelay(attempt, this.#options.retryBackoffMs), signal);
-      } catch {
-        throw failure;
-      }
+      if (answer.status >= 200 && answer.status < 300) return answer.text;
+      throw this.#failure(answer);
+    } catch (error) {
+      if (!(error instanceof ExchangeError)) throw error;
+      if (error.last === undefined) throw new AbortedError("token refresh cancelled");
+      throw this.#failure(error.last);
     }
   }
 
-  async #attempt(
-    path: string,
-    form: URLSearchParams,
-    signal: AbortSignal,
-    timedOut: () => boolean,
-  ): Promise<{ text: string } | { failure: AuthError }> {
-    try {
-      const response = await ky.post(`${this.#base}${path}`, {
-        body: form,
-        timeout: false,
-        retry: 0,
-        throwHttpErrors: false,
-        headers: { Accept: "application/json", "User-Agent": this.#options.userAgent },
-        signal,
-      });
-      const text = await readBodyText(response, MAX_TOKEN_BODY_BYTES);
-      return response.ok ? { text } : { failure: parseTokenError(response.status, text) };
-    } catch (error) {
-      if (signal.aborted && !timedOut()) throw error;
-      const cause = error instanceof Error ? error.message : String(error);
-      const message = timedOut()
+  #failure(outcome: Outcome): AuthError {
+    if ("status" in outcome) return parseTokenError(outcome.status, outcome.text);
+    const message =
+      outcome.kind === "timeout"
         ? `token endpoint did not answer within ${this.#options.requestTimeoutMs}ms`
-        : `token endpoint unreachable: ${cause}`;
-      return { failure: new AuthError(message, undefined, undefined, undefined) };
-    }
+        : outcome.kind === "too_large"
+          ? `token endpoint's answer exceeds ${outcome.limitBytes} bytes`
+          : `token endpoint unreachable: ${outcome.cause instanceof Error ? outcome.cause.message : String(outcome.cause)}`;
+    return new AuthError(message, undefined, undefined, undefined);
   }
 
   #parseGrant(text: string): TokenGrant {

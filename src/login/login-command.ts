@@ -7,6 +7,7 @@ import { parseDuration } from "../config/duration.js";
 import { defaultStateDir, loadConfig } from "../config/load-config.js";
 import { createLogger } from "../log/logger.js";
 import { SecretScrubber } from "../log/secret-scrubber.js";
+import { httpPolicy } from "../net/exchange.js";
 import { USER_AGENT } from "../version.js";
 import { browserLogin } from "./browser-flow.js";
 import { deviceLogin } from "./device-flow.js";
@@ -131,10 +132,7 @@ export async function runLogin(io: LoginIo): Promise<number> {
     clientId: config.clientId,
     clientSecret: () => config.clientSecret,
     resource: config.resource,
-    requestTimeoutMs: config.requestTimeoutMs,
-    maxRetries: config.maxRetries,
-    retryBackoffMs: config.retryBackoffMs,
-    userAgent: USER_AGENT,
+    ...httpPolicy(config, USER_AGENT),
   });
   const scope = `${config.resource}/user_impersonation offline_access openid profile`;
   let grant: Awaited<ReturnType<typeof browserLogin>>;

@@ -6,22 +6,14 @@ export class BodyTooLargeError extends Error {
   }
 }
 
-// The one place where an answer's bytes become text. Partner Center (and other Microsoft services)
-// can start a body with a UTF-8 byte-order mark although JSON forbids it (RFC 8259 8.1): the
-// decoder drops it here, so no caller has to (Buffer#toString would keep it and JSON.parse fail).
-const UTF8 = new TextDecoder("utf-8", { ignoreBOM: false });
-
-/**
- * Reads a response body as UTF-8 text without a leading byte-order mark, stopping (and
- * cancelling the stream) past limitBytes.
- */
-export async function readBodyText(response: Response, limitBytes: number): Promise<string> {
+/** Reads a response body whole, stopping (and cancelling the stream) past limitBytes. */
+export async function readBodyBytes(response: Response, limitBytes: number): Promise<Uint8Array> {
   const declared = Number(response.headers.get("content-length"));
   if (Number.isFinite(declared) && declared > limitBytes) {
     await response.body?.cancel();
     throw new BodyTooLargeError(limitBytes);
   }
-  if (response.body === null) return "";
+  if (response.body === null) return new Uint8Array(0);
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -35,5 +27,15 @@ export async function readBodyText(response: Response, limitBytes: number): Prom
     }
     chunks.push(value);
   }
-  return UTF8.decode(Buffer.concat(chunks, total));
+  return chunks.length === 1 && chunks[0] !== undefined ? chunks[0] : Buffer.concat(chunks, total);
+}
+
+// The one place where an answer's bytes become text. Partner Center (and other Microsoft services)
+// can start a body with a UTF-8 byte-order mark although JSON forbids it (RFC 8259 8.1): the
+// decoder drops it here, so no caller has to (Buffer#toString would keep it and JSON.parse fail).
+const UTF8 = new TextDecoder("utf-8", { ignoreBOM: false });
+
+/** An answer's bytes as text: UTF-8, without a leading byte-order mark. */
+export function textOf(bytes: Uint8Array): string {
+  return UTF8.decode(bytes);
 }

@@ -1,10 +1,14 @@
 import { randomUUID } from "node:crypto";
-import ky from "ky";
 import type { Logger } from "pino";
 import { AbortedError, ExporterError } from "../errors/exporter-error.js";
-import { backoffDelay, parseRetryAfter, sleep } from "../net/backoff.js";
-import { withExchangeTimeout } from "../net/exchange-timeout.js";
-import { BodyTooLargeError, readBodyText } from "../net/read-body.js";
+import { parseRetryAfter } from "../net/backoff.js";
+import {
+  type Answer,
+  ExchangeError,
+  exchange,
+  type HttpPolicy,
+  type Outcome,
+} from "../net/exchange.js";
 import {
   ApiHttpError,
   ApiNetworkError,
@@ -24,19 +28,13 @@ export interface ApiObserver {
   onRequest(endpoint: string, code: string): void;
 }
 
-export interface PartnerCenterClientOptions {
+export interface PartnerCenterClientOptions extends HttpPolicy {
   readonly baseUrl: string;
   readonly locale: string;
-  readonly userAgent: string;
-  readonly requestTimeoutMs: number;
-  readonly maxRetries: number;
-  readonly retryBackoffMs: number;
-  readonly maxRetryAfterMs: number;
   readonly maxBodyBytes?: number;
   readonly tokens: AccessTokenSource;
   readonly observer: ApiObserver;
   readonly logger: Logger;
-  readonly random?: () => number;
 }
 
 export interface RequestContext {
@@ -47,9 +45,8 @@ export interface RequestContext {
 
 const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
 
-function isRetryableStatus(status: number): boolean {
-  return status === 429 || status === 408 || status >= 500;
-}
+/** 429, 408 and every 5xx are worth asking again for (the .NET SDK retries 5xx too). */
+const RETRY_STATUSES = [408, 429, ...Array.from({ length: 100 }, (_, i) => 500 + i)];
 
 /**
  * Talks to the Partner Center REST API: documented headers, per-request timeout, retries with
@@ -68,140 +65,90 @@ export class PartnerCenterClient {
 
   /** GETs `path` (relative to the base URL) and returns the parsed JSON body. */
   async getJson(path: string, context: RequestContext): Promise<unknown> {
-    const { signal } = context;
+    const { tokens, observer, logger } = this.#options;
+    const endpoint = new URL(path, `${this.#options.baseUrl}/`).pathname;
     // MS-RequestId is an idempotency key: kept when retrying after no answer, renewed after any answer.
-    let requestId = randomUUID();
-    let retried401 = false;
-    for (let attempt = 0; ; ) {
-      const info: RequestInfo = {
+    const info = {
+      method: "GET",
+      path,
+      requestId: randomUUID(),
+      correlationId: context.correlationId,
+    };
+    let accessToken = "";
+    try {
+      const answer = await exchange(this.#options, {
+        url: `${this.#options.baseUrl}${path}`,
         method: "GET",
-        path,
-        requestId,
-        correlationId: context.correlationId,
-      };
-      const outcome = await this.#attempt(info, signal);
-      if (outcome.kind === "ok") return outcome.body;
-      if (outcome.answered) requestId = randomUUID();
-      if (outcome.kind === "unauthorized" && !retried401) {
-        // An access token can be revoked before it expires: refresh once, then retry.
-        retried401 = true;
-        continue;
-      }
-      const { failure } = outcome;
-      if (!outcome.retryable || attempt >= this.#options.maxRetries) throw failure;
-      const delay =
-        outcome.retryAfterMs !== undefined
-          ? Math.min(outcome.retryAfterMs, this.#options.maxRetryAfterMs)
-          : backoffDelay(attempt, this.#options.retryBackoffMs, this.#options.random);
-      this.#options.logger.debug(
-        { attempt: attempt + 1, delayMs: delay, reason: failure.reason, error: failure.message },
-        "retrying Partner Center request",
-      );
-      try {
-        await sleep(delay, signal);
-      } catch {
-        // Cancelled while waiting: unless shutting down, what matters is why we were waiting.
-        if (signal?.reason instanceof AbortedError) throw signal.reason;
-        throw failure;
-      }
-      attempt++;
-    }
-  }
-
-  async #attempt(info: RequestInfo, signal: AbortSignal | undefined): Promise<AttemptOutcome> {
-    const { tokens } = this.#options;
-    const endpoint = new URL(info.path, `${this.#options.baseUrl}/`).pathname;
-    const accessToken = await tokens.getAccessToken(signal);
-    return withExchangeTimeout(signal, this.#options.requestTimeoutMs, (requestSignal, timedOut) =>
-      this.#exchange(info, accessToken, endpoint, requestSignal, signal, timedOut),
-    );
-  }
-
-  async #exchange(
-    info: RequestInfo,
-    accessToken: string,
-    endpoint: string,
-    requestSignal: AbortSignal,
-    signal: AbortSignal | undefined,
-    timedOut: () => boolean,
-  ): Promise<AttemptOutcome> {
-    const { tokens, observer } = this.#options;
-    let response: Response;
-    try {
-      response = await ky.get(`${this.#options.baseUrl}${info.path}`, {
         headers: {
-          Authorization: `Bearer ${accessToken}`,
           Accept: "application/json",
-          "MS-RequestId": info.requestId,
-          "MS-CorrelationId": info.correlationId,
+          "MS-CorrelationId": context.correlationId,
           "X-Locale": this.#options.locale,
-          "User-Agent": this.#options.userAgent,
         },
-        timeout: false,
-        retry: 0,
-        throwHttpErrors: false,
+        ...(context.signal !== undefined ? { signal: context.signal } : {}),
         redirect: "error",
-        signal: requestSignal,
+        maxBodyBytes: this.#options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+        retryStatuses: RETRY_STATUSES,
+        beforeAttempt: async (request) => {
+          accessToken = await tokens.getAccessToken(context.signal);
+          request.headers.set("Authorization", `Bearer ${accessToken}`);
+          request.headers.set("MS-RequestId", info.requestId);
+        },
+        onAttempt: (code) => observer.onRequest(endpoint, code),
+        // An access token can be revoked before it expires: refresh once, then retry.
+        retryOnceOn: (status) => {
+          if (status !== 401) return false;
+          tokens.invalidate(accessToken);
+          return true;
+        },
+        beforeRetry: (_request, answered) => {
+          if (answered) info.requestId = randomUUID();
+        },
+        onRetry: ({ attempt, delayMs, why }) => {
+          const failure = this.#failure(why, { ...info });
+          logger.debug(
+            { attempt, delayMs, reason: failure.reason, error: failure.message },
+            "retrying Partner Center request",
+          );
+        },
       });
+      if (answer.status >= 200 && answer.status < 300) return parseJson(answer, { ...info });
+      throw this.#failure(answer, { ...info });
     } catch (error) {
-      if (signal?.aborted) throw abortReason(signal);
-      const failure = timedOut()
-        ? new ApiTimeoutError(info, this.#options.requestTimeoutMs)
-        : new ApiNetworkError(info, error);
-      observer.onRequest(endpoint, timedOut() ? "timeout" : "network");
-      return { kind: "failed", failure, retryable: true, retryAfterMs: undefined, answered: false };
+      if (!(error instanceof ExchangeError)) throw error;
+      // Cancelled: unless shutting down, what matters is why it was waiting (a 429, say).
+      const reason: unknown = context.signal?.reason;
+      if (error.aborted && (reason instanceof AbortedError || error.last === undefined)) {
+        throw reason instanceof ExporterError ? reason : new AbortedError();
+      }
+      throw error.last === undefined ? new AbortedError() : this.#failure(error.last, { ...info });
     }
-    observer.onRequest(endpoint, String(response.status));
-    let text: string;
-    try {
-      text = await readBodyText(response, this.#options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
-    } catch (error) {
-      if (signal?.aborted) throw abortReason(signal);
-      if (error instanceof BodyTooLargeError) {
-        throw new InvalidResponseError(
-          `${error.message} (far more than any real answer; refusing to hold it in memory)`,
+  }
+
+  /** The typed error for an attempt that came to nothing usable. */
+  #failure(outcome: Outcome, info: RequestInfo): ExporterError {
+    if ("status" in outcome) {
+      const retryAfterMs = parseRetryAfter(outcome.headers.get("retry-after"));
+      return new ApiHttpError(outcome.status, parseApiFault(outcome.text), info, retryAfterMs);
+    }
+    switch (outcome.kind) {
+      case "timeout":
+        return new ApiTimeoutError(info, this.#options.requestTimeoutMs);
+      case "too_large":
+        return new InvalidResponseError(
+          `response body exceeds ${outcome.limitBytes} bytes (far more than any real answer; refusing to hold it in memory)`,
           info,
         );
-      }
-      // The status line came but the body did not finish: timed out, or the connection broke.
-      const failure = timedOut()
-        ? new ApiTimeoutError(info, this.#options.requestTimeoutMs)
-        : new ApiNetworkError(info, error);
-      return { kind: "failed", failure, retryable: true, retryAfterMs: undefined, answered: true };
+      case "network":
+        return new ApiNetworkError(info, outcome.cause);
     }
-    if (response.ok) return { kind: "ok", body: parseJson(text, response, info) };
-    const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"));
-    const failure = new ApiHttpError(response.status, parseApiFault(text), info, retryAfterMs);
-    if (response.status === 401) {
-      tokens.invalidate(accessToken);
-      return { kind: "unauthorized", failure, retryable: false, retryAfterMs, answered: true };
-    }
-    const retryable = isRetryableStatus(response.status);
-    return { kind: "failed", failure, retryable, retryAfterMs, answered: true };
   }
 }
 
-type AttemptOutcome =
-  | { readonly kind: "ok"; readonly body: unknown }
-  | {
-      readonly kind: "failed" | "unauthorized";
-      readonly failure: ExporterError;
-      readonly retryable: boolean;
-      readonly retryAfterMs: number | undefined;
-      /** An HTTP answer came back (so the next attempt gets a new MS-RequestId). */
-      readonly answered: boolean;
-    };
-
-function abortReason(signal: AbortSignal): ExporterError {
-  const reason: unknown = signal.reason;
-  return reason instanceof ExporterError ? reason : new AbortedError();
-}
-
-function parseJson(text: string, response: Response, info: RequestInfo): unknown {
+function parseJson(answer: Answer, info: RequestInfo): unknown {
   try {
-    return JSON.parse(text);
+    return JSON.parse(answer.text);
   } catch {
-    const type = response.headers.get("content-type") ?? "no content type";
-    throw new InvalidResponseError(`body is not JSON (${type}, ${text.length} bytes)`, info);
+    const type = answer.headers.get("content-type") ?? "no content type";
+    throw new InvalidResponseError(`body is not JSON (${type}, ${answer.text.length} bytes)`, info);
   }
 }

@@ -9,6 +9,7 @@ import {
 import type { RefreshResult } from "../../src/auth/errors.js";
 import { RefreshTokenStore } from "../../src/auth/refresh-token-store.js";
 import { TokenClient } from "../../src/auth/token-client.js";
+import { httpPolicy } from "../../src/net/exchange.js";
 import { PartnerCenterClient } from "../../src/partner-center/client.js";
 import type { PartnerCenterSimulator } from "../../src/simulator/simulator.js";
 import { captureLogs } from "./log-sink.js";
@@ -51,12 +52,16 @@ export async function clientStack(
   const store = new RefreshTokenStore(
     overrides.stateDir ?? (await mkdtemp(join(tmpdir(), "pce-client-"))),
   );
-  const common = {
-    requestTimeoutMs: overrides.requestTimeoutMs ?? 500,
-    maxRetries: overrides.maxRetries ?? 2,
-    retryBackoffMs: 5,
-    userAgent: "partner-center-exporter/test",
-  };
+  // The same builder main.ts uses, with fast test settings.
+  const common = httpPolicy(
+    {
+      requestTimeoutMs: overrides.requestTimeoutMs ?? 500,
+      maxRetries: overrides.maxRetries ?? 2,
+      retryBackoffMs: 5,
+      maxRetryAfterMs: overrides.maxRetryAfterMs ?? 2_000,
+    },
+    "partner-center-exporter/test",
+  );
   const tokens = new AccessTokenProvider({
     client: new TokenClient({
       ...common,
@@ -77,7 +82,6 @@ export async function clientStack(
     ...common,
     baseUrl: overrides.baseUrl ?? simulator.url,
     locale: "en-US",
-    maxRetryAfterMs: overrides.maxRetryAfterMs ?? 2_000,
     ...(overrides.maxBodyBytes !== undefined ? { maxBodyBytes: overrides.maxBodyBytes } : {}),
     tokens,
     observer: { onRequest: (endpoint, code) => requests.push({ endpoint, code }) },

@@ -198,6 +198,7 @@ describe("real Entra ID answers", () => {
       requestTimeoutMs: 1_000,
       maxRetries: 0,
       retryBackoffMs: 1,
+      maxRetryAfterMs: 1_000,
       userAgent: "partner-center-exporter/test",
       now: () => 1_000_000,
     });
