@@ -128,7 +128,8 @@ const SERVED: Outcome = { served: true };
  * the handshake, before any request is read.
  */
 const PLAINTEXT_CLOSED = { refused: /^UND_ERR_SOCKET: other side closed$/ };
-const HANDSHAKE_FAILURE = { refused: /^EPROTO: .*sslv3 alert handshake failure/ };
+// OpenSSL 3.0 (Node.js 20) says "sslv3 alert", 3.5 (Node.js 22, 24) "ssl/tls alert": alert 40 both.
+const HANDSHAKE_FAILURE = { refused: /^EPROTO: .*(sslv3|ssl\/tls) alert handshake failure/ };
 const CERTIFICATE_REQUIRED = {
   refused: /^ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED: .*alert certificate required/,
 };
