@@ -1,9 +1,11 @@
 import { createHash, randomBytes } from "node:crypto";
 import { mkdir, open, readdir, readFile, rename, unlink } from "node:fs/promises";
 import { join } from "node:path";
+import * as v from "valibot";
+import { tokenFile } from "./schemas.js";
 
 export const TOKEN_FILE = "refresh-token.json";
-const FILE_VERSION = 1;
+const FILE_VERSION: v.InferOutput<typeof tokenFile>["version"] = 1;
 
 export interface StoredRefreshToken {
   readonly refreshToken: string;
@@ -48,26 +50,16 @@ export class RefreshTokenStore {
       if (code === "ENOENT") return { kind: "missing" };
       return { kind: "unreadable", problem: `cannot read ${this.#path} (${code ?? "error"})` };
     }
+    let body: unknown;
     try {
-      const body = JSON.parse(text) as Record<string, unknown>;
-      if (
-        body.version === FILE_VERSION &&
-        typeof body.refreshToken === "string" &&
-        body.refreshToken !== "" &&
-        (body.configuredSha256 === undefined || typeof body.configuredSha256 === "string") &&
-        typeof body.savedAt === "string"
-      ) {
-        return {
-          kind: "found",
-          token: {
-            refreshToken: body.refreshToken,
-            configuredSha256: body.configuredSha256,
-            savedAt: body.savedAt,
-          },
-        };
-      }
+      body = JSON.parse(text);
     } catch {
-      // fall through
+      // Not JSON: reported below like any other file that is not ours.
+    }
+    const file = v.safeParse(tokenFile, body);
+    if (file.success) {
+      const { refreshToken, configuredSha256, savedAt } = file.output;
+      return { kind: "found", token: { refreshToken, configuredSha256, savedAt } };
     }
     return {
       kind: "unreadable",

@@ -1,7 +1,10 @@
+import * as v from "valibot";
+import { checkBoundary } from "../boundaries/check-boundary.js";
 import { AbortedError } from "../errors/exporter-error.js";
 import { ExchangeError, exchange, type HttpPolicy, type Outcome } from "../net/exchange.js";
 import { AuthError } from "./errors.js";
 import { hasMfaClaim } from "./jwt-claims.js";
+import { oauthError, tokenAnswer } from "./schemas.js";
 
 /** The resource (audience) of Partner Center's API in the v1 token endpoint. */
 export const PARTNER_CENTER_RESOURCE = "https://api.partnercenter.microsoft.com";
@@ -113,58 +116,39 @@ export class TokenClient {
   }
 
   #parseGrant(text: string): TokenGrant {
+    const refused = (problem: string) =>
+      new AuthError(`token endpoint answered 200 but ${problem}`, undefined, undefined, 200);
     let body: unknown;
     try {
       body = JSON.parse(text);
     } catch {
-      throw new AuthError(
-        "token endpoint answered 200 with a body that is not JSON",
-        undefined,
-        undefined,
-        200,
-      );
+      throw refused("with a body that is not JSON");
     }
-    const record = (typeof body === "object" && body !== null ? body : {}) as Record<
-      string,
-      unknown
-    >;
-    const accessToken = record.access_token;
-    // Entra ID's v1 endpoint sends expires_in as a string ("3600").
-    const expiresIn = Number(record.expires_in);
-    if (typeof accessToken !== "string" || accessToken === "" || !Number.isFinite(expiresIn)) {
-      throw new AuthError(
-        "token endpoint answered 200 without access_token or expires_in",
-        undefined,
-        undefined,
-        200,
-      );
-    }
-    const refreshToken =
-      typeof record.refresh_token === "string" && record.refresh_token !== ""
-        ? record.refresh_token
-        : undefined;
+    // Never shows a value: the answer holds the tokens.
+    const answer = checkBoundary(tokenAnswer, body, { where: "", fail: refused, secret: true });
     const now = (this.#options.now ?? Date.now)();
     return {
-      accessToken,
-      mfa: hasMfaClaim(accessToken),
-      expiresAt: now + expiresIn * 1000,
-      refreshToken,
+      accessToken: answer.access_token,
+      mfa: hasMfaClaim(answer.access_token),
+      expiresAt: now + answer.expires_in * 1000,
+      refreshToken: answer.refresh_token,
     };
   }
 }
 
 /** Turns an OAuth error body (`error`, `error_description`, `error_codes`) into an AuthError. */
 export function parseTokenError(status: number, text: string): AuthError {
-  let record: Record<string, unknown> = {};
+  let body: unknown;
   try {
-    const body: unknown = JSON.parse(text);
-    if (typeof body === "object" && body !== null) record = body as Record<string, unknown>;
+    body = JSON.parse(text);
   } catch {
     // Not JSON (a proxy's page): the status alone must do.
   }
-  const oauthError = typeof record.error === "string" ? record.error : undefined;
-  const description = typeof record.error_description === "string" ? record.error_description : "";
-  const codes = Array.isArray(record.error_codes) ? record.error_codes : [];
+  const parsed = v.safeParse(oauthError, body);
+  const oauth = parsed.success ? parsed.output : undefined;
+  const error = oauth?.error;
+  const description = oauth?.error_description ?? "";
+  const codes = oauth?.error_codes ?? [];
   const fromCodes = typeof codes[0] === "number" ? codes[0] : undefined;
   const fromText = /AADSTS(\d+)/.exec(description)?.[1];
   const aadsts = fromCodes ?? (fromText !== undefined ? Number(fromText) : undefined);
@@ -174,8 +158,8 @@ export function parseTokenError(status: number, text: string): AuthError {
     ?.replace(/^AADSTS\d+:\s*/, "")
     .slice(0, 300);
   return new AuthError(
-    `token endpoint refused the refresh token grant with ${status} ${oauthError ?? "(no error code)"}${summary ? `: ${summary}` : ""}`,
-    oauthError,
+    `token endpoint refused the refresh token grant with ${status} ${error ?? "(no error code)"}${summary ? `: ${summary}` : ""}`,
+    error,
     aadsts,
     status,
   );

@@ -1,5 +1,5 @@
 import { fetchAllPages } from "../partner-center/paging.js";
-import { parseRows, type RowSchema, skipReasons } from "../partner-center/rows.js";
+import { type RowSchema, rowReader } from "../partner-center/rows.js";
 import type { CollectContext, Collection, Collector, GaugeFamily } from "./collector.js";
 import { RowSet, rowsToCollection } from "./rows-collection.js";
 
@@ -34,12 +34,13 @@ export interface CommercialCollectorSpec<L extends string, V extends string> {
 export function commercialCollector<L extends string, V extends string>(
   spec: CommercialCollectorSpec<L, V>,
 ): Collector {
+  const reader = rowReader(spec.schema);
   return {
     name: spec.name,
     defaultEnabled: false,
     description: spec.description,
     families: spec.families.map(([family]) => family),
-    skipReasons: [...skipReasons(spec.schema.required), "duplicate"],
+    skipReasons: [...reader.skipReasons, "duplicate"],
     async collect({ client, correlationId, signal, options }: CollectContext): Promise<Collection> {
       // CUSTOMER_GROUP_BY is shared: fields this endpoint does not have (workloads, for
       // deployment) are left out rather than sent.
@@ -61,7 +62,7 @@ export function commercialCollector<L extends string, V extends string>(
         },
         { correlationId, signal },
         (page) => {
-          rows.add(parseRows(page, spec.schema, "Value", offset));
+          rows.add(reader.parse(page, "Value", offset));
           offset += page.length;
         },
       );

@@ -1,7 +1,7 @@
 import { LICENSE_DEPLOYMENT_PATH } from "../partner-center/paths.js";
-import { legacyItems, parseRows, type RowSchema, skipReasons } from "../partner-center/rows.js";
-import type { Collector, GaugeFamily } from "./collector.js";
-import { rowsToCollection } from "./rows-collection.js";
+import type { RowSchema } from "../partner-center/rows.js";
+import type { GaugeFamily } from "./collector.js";
+import { legacyCollector } from "./legacy-collector.js";
 
 const LABELS = ["service", "channel"] as const;
 
@@ -25,18 +25,14 @@ const SCHEMA: RowSchema<(typeof LABELS)[number], "deploymentPercent" | "licenses
 };
 
 /** Partner-wide licence deployment per service (the legacy endpoint beside the seed's). */
-export const partnerDeploymentCollector: Collector = {
+export const partnerDeploymentCollector = legacyCollector({
   name: "partner-deployment",
   defaultEnabled: false,
   description: "partner-wide licence deployment per service (/v1/analytics/licenses/deployment)",
-  families: [DEPLOYMENT_PERCENT, LICENSES_SOLD],
-  skipReasons: [...skipReasons(SCHEMA.required), "duplicate"],
-  async collect({ client, correlationId, signal }) {
-    const body = await client.getJson(LICENSE_DEPLOYMENT_PATH, { correlationId, signal });
-    const parsed = parseRows(legacyItems(body), SCHEMA, "items");
-    return rowsToCollection(parsed, {
-      [DEPLOYMENT_PERCENT.name]: "deploymentPercent",
-      [LICENSES_SOLD.name]: "licensesSold",
-    });
-  },
-};
+  path: LICENSE_DEPLOYMENT_PATH,
+  schema: SCHEMA,
+  families: [
+    [DEPLOYMENT_PERCENT, "deploymentPercent"],
+    [LICENSES_SOLD, "licensesSold"],
+  ],
+});

@@ -1,7 +1,7 @@
 import { LICENSE_USAGE_PATH } from "../partner-center/paths.js";
-import { legacyItems, parseRows, type RowSchema, skipReasons } from "../partner-center/rows.js";
-import type { Collector, GaugeFamily } from "./collector.js";
-import { rowsToCollection } from "./rows-collection.js";
+import type { RowSchema } from "../partner-center/rows.js";
+import type { GaugeFamily } from "./collector.js";
+import { legacyCollector } from "./legacy-collector.js";
 
 const LABELS = ["workload", "service", "channel"] as const;
 
@@ -25,18 +25,14 @@ export const USAGE_SCHEMA: RowSchema<(typeof LABELS)[number], "usagePercent"> = 
 };
 
 /** The seed's endpoint: partner-wide licence usage per workload. */
-export const partnerUsageCollector: Collector = {
+export const partnerUsageCollector = legacyCollector({
   name: "partner-usage",
   defaultEnabled: true,
   description: "partner-wide licence usage per workload (/v1/analytics/licenses/usage)",
-  families: [USAGE_PERCENT, USAGE_PROCESSED],
-  skipReasons: [...skipReasons(USAGE_SCHEMA.required), "duplicate"],
-  async collect({ client, correlationId, signal }) {
-    const body = await client.getJson(LICENSE_USAGE_PATH, { correlationId, signal });
-    const parsed = parseRows(legacyItems(body), USAGE_SCHEMA, "items");
-    return rowsToCollection(parsed, {
-      [USAGE_PERCENT.name]: "usagePercent",
-      [USAGE_PROCESSED.name]: "processedAt",
-    });
-  },
-};
+  path: LICENSE_USAGE_PATH,
+  schema: USAGE_SCHEMA,
+  families: [
+    [USAGE_PERCENT, "usagePercent"],
+    [USAGE_PROCESSED, "processedAt"],
+  ],
+});

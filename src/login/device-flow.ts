@@ -1,5 +1,7 @@
 import { AuthError } from "../auth/errors.js";
+import { deviceCodeAnswer } from "../auth/schemas.js";
 import type { TokenClient, TokenGrant } from "../auth/token-client.js";
+import { checkBoundary } from "../boundaries/check-boundary.js";
 import { sleep } from "../net/backoff.js";
 
 export interface DeviceFlowOptions {
@@ -7,15 +9,6 @@ export interface DeviceFlowOptions {
   readonly clientId: string;
   readonly scope: string;
   readonly say: (line: string) => void;
-}
-
-interface DeviceCodeAnswer {
-  readonly device_code: string;
-  readonly user_code: string;
-  readonly verification_uri: string;
-  readonly expires_in: number;
-  readonly interval?: number;
-  readonly message?: string;
 }
 
 const SLOW_DOWN_STEP_MS = 5_000;
@@ -26,10 +19,16 @@ export async function deviceLogin(options: DeviceFlowOptions): Promise<TokenGran
     "/v2.0/devicecode",
     new URLSearchParams({ client_id: options.clientId, scope: options.scope }),
   );
-  const answer = JSON.parse(text) as DeviceCodeAnswer;
-  if (typeof answer.device_code !== "string" || typeof answer.user_code !== "string") {
-    throw new Error("the authority's device code answer has no device_code or user_code");
+  const unusable = (problem: string) =>
+    new Error(`the authority's device code answer is unusable: ${problem}`);
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw unusable("it is not JSON");
   }
+  // The device code is a credential while it lasts: never shown.
+  const answer = checkBoundary(deviceCodeAnswer, body, { where: "", fail: unusable, secret: true });
   options.say(
     answer.message ??
       `To sign in, open ${answer.verification_uri} and enter the code ${answer.user_code}.`,

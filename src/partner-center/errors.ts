@@ -1,3 +1,4 @@
+import * as v from "valibot";
 import { ExporterError } from "../errors/exporter-error.js";
 
 export interface RequestInfo {
@@ -84,6 +85,18 @@ export function describeCause(cause: unknown): string {
   return String(cause);
 }
 
+// A field of another type is as good as absent: the rest of the fault still tells something.
+const code = v.fallback(v.optional(v.union([v.string(), v.number()])), undefined);
+const words = v.fallback(v.optional(v.string()), undefined);
+/** Both documented fault shapes, and what really comes (`code` a number). */
+const faultBody = v.looseObject({
+  code,
+  description: words,
+  source: words,
+  statusCode: code,
+  message: words,
+});
+
 /** Parses both documented error-body shapes; anything else yields an empty fault. */
 export function parseApiFault(text: string): ApiFault {
   let body: unknown;
@@ -92,19 +105,14 @@ export function parseApiFault(text: string): ApiFault {
   } catch {
     return { code: undefined, description: text.slice(0, 200) || undefined, source: undefined };
   }
-  if (typeof body !== "object" || body === null) {
-    return { code: undefined, description: undefined, source: undefined };
-  }
-  const record = body as Record<string, unknown>;
-  const str = (value: unknown): string | undefined =>
-    typeof value === "string"
-      ? value.slice(0, 1024)
-      : typeof value === "number"
-        ? String(value)
-        : undefined;
+  const result = v.safeParse(faultBody, body);
+  if (!result.success) return { code: undefined, description: undefined, source: undefined };
+  const fault = result.output;
+  const str = (value: string | number | undefined) =>
+    value === undefined ? undefined : String(value).slice(0, 1024);
   return {
-    code: str(record.code) ?? str(record.statusCode),
-    description: str(record.description) ?? str(record.message),
-    source: str(record.source),
+    code: str(fault.code) ?? str(fault.statusCode),
+    description: str(fault.description) ?? str(fault.message),
+    source: str(fault.source),
   };
 }

@@ -1,3 +1,5 @@
+import * as v from "valibot";
+import { checkBoundary } from "../boundaries/check-boundary.js";
 import { ExporterError } from "../errors/exporter-error.js";
 import type { PartnerCenterClient, RequestContext } from "./client.js";
 import { InvalidResponseError } from "./errors.js";
@@ -31,26 +33,32 @@ interface Page {
   readonly totalCount: number | undefined;
 }
 
+const page = v.looseObject({
+  Value: v.array(v.unknown()),
+  "@nextLink": v.nullish(v.string()),
+  // A count that is not a number is ignored: the links still page.
+  TotalCount: v.unknown(),
+});
+
 /** The commercial body: `{"Value": [...], "@nextLink": ..., "TotalCount": N}` (casing varies in the docs). */
 function parsePage(body: unknown): Page {
-  if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    throw new InvalidResponseError('body is not an object with "Value"');
-  }
-  const record = body as Record<string, unknown>;
-  const rows = record.Value ?? record.value;
-  if (!Array.isArray(rows))
-    throw new InvalidResponseError(
-      `"Value" is ${JSON.stringify(rows) ?? "missing"}, expected an array`,
-    );
-  const link = record["@nextLink"] ?? record.nextLink;
-  if (link !== undefined && link !== null && typeof link !== "string") {
-    throw new InvalidResponseError(
-      `"@nextLink" is ${JSON.stringify(link)}, expected a string or null`,
-    );
-  }
-  const total = record.TotalCount ?? record.totalCount;
+  const record = typeof body === "object" && body !== null ? (body as Record<string, unknown>) : {};
+  const read = checkBoundary(
+    page,
+    // The docs also spell them value, nextLink and totalCount.
+    Array.isArray(body) || typeof body !== "object" || body === null
+      ? body
+      : {
+          Value: record.Value ?? record.value,
+          "@nextLink": record["@nextLink"] ?? record.nextLink,
+          TotalCount: record.TotalCount ?? record.totalCount,
+        },
+    { where: "", fail: (problem) => new InvalidResponseError(problem) },
+  );
+  const link = read["@nextLink"];
+  const total = read.TotalCount;
   return {
-    rows,
+    rows: read.Value,
     nextLink: typeof link === "string" && link !== "" ? link : undefined,
     totalCount: typeof total === "number" && Number.isFinite(total) ? total : undefined,
   };

@@ -1,3 +1,5 @@
+import * as v from "valibot";
+import { checkBoundary, describe, type Issue, issuePath } from "../boundaries/check-boundary.js";
 import { parseApiDateTime } from "./datetime.js";
 import { InvalidResponseError } from "./errors.js";
 
@@ -30,100 +32,139 @@ export interface ParsedRows<L extends string, V extends string> {
   readonly skipped: readonly SkippedRow[];
 }
 
-/** The reasons parseRows skips a row for, given the schema's required labels. */
-export function skipReasons(required: readonly string[]): string[] {
-  return [
+/** Reads rows of one kind: the schema, and the skip reasons it can give (counters start at 0). */
+export interface RowReader<L extends string, V extends string> {
+  readonly skipReasons: readonly string[];
+  /** `where` names the array (`items`, `Value`); `offset` is the first row's index in the read. */
+  parse(raw: readonly unknown[], where: string, offset?: number): ParsedRows<L, V>;
+}
+
+const label = v.nullish(v.string());
+const requiredLabel = v.pipe(v.string(), v.nonEmpty());
+const measure = v.pipe(v.number(), v.finite());
+const dateTime = v.custom<string>((value) => parseApiDateTime(value) !== undefined);
+
+/** Which problem names a row's skip reason when it has several: the label loop came first. */
+const PRIORITY = ["not_an_object", "invalid_labels", "missing", "invalid_value", "invalid_date"];
+
+/** Why an issue at a field skips its row: the reason, from what the schema says of the field. */
+type ReasonOf = (issue: Issue) => string;
+
+/**
+ * The boundary for analytics rows, built from a RowSchema: a valibot object schema per row, and
+ * each field's skip reason beside it. A row becomes labels, values and a date, or is skipped with
+ * the reason of its first problem (wrong-typed labels first, then missing ones, values, the date);
+ * the rest still count. A field the grouping aggregated away is an empty label.
+ */
+export function rowReader<L extends string, V extends string>(
+  schema: RowSchema<L, V>,
+): RowReader<L, V> {
+  const entries: Record<string, v.GenericSchema> = {};
+  const reasons = new Map<string, ReasonOf>();
+  for (const [name, field] of Object.entries(schema.labels) as [L, string][]) {
+    const required = schema.required.includes(name);
+    entries[field] = required ? requiredLabel : label;
+    reasons.set(field, (issue) =>
+      required && (issue.input === undefined || issue.input === null || issue.input === "")
+        ? `missing_${name}`
+        : "invalid_labels",
+    );
+  }
+  const aliases = Object.values<readonly string[]>(schema.values).filter((f) => f.length > 1);
+  for (const [primary = ""] of Object.values<readonly string[]>(schema.values)) {
+    entries[primary] = measure;
+    reasons.set(primary, () => "invalid_value");
+  }
+  entries.processedDateTime = dateTime;
+  reasons.set("processedDateTime", () => "invalid_date");
+  const rowSchema = v.looseObject(entries);
+  const skipReasons = [
     "not_an_object",
-    ...required.map((l) => `missing_${l}`),
+    ...schema.required.map((l) => `missing_${l}`),
     "invalid_labels",
     "invalid_value",
     "invalid_date",
   ];
+  const rank = (reason: string) =>
+    PRIORITY.indexOf(reason.startsWith("missing_") ? "missing" : reason);
+  const reasonOf = (issue: Issue): string => {
+    const field = issue.path?.[0]?.key;
+    return field === undefined
+      ? "not_an_object"
+      : (reasons.get(String(field))?.(issue) ?? "invalid_labels");
+  };
+
+  return {
+    skipReasons,
+    parse(raw, where, offset = 0) {
+      const rows: Row<L, V>[] = [];
+      const skipped: SkippedRow[] = [];
+      raw.forEach((item: unknown, index) => {
+        const at = `${where}[${offset + index}]`;
+        const result = v.safeParse(rowSchema, withPrimaryNames(item, aliases));
+        if (!result.success) {
+          const issue = firstByReason(result.issues, reasonOf, rank);
+          skipped.push({
+            reason: reasonOf(issue),
+            detail: `${issuePath(issue, at)} is ${describe(issue.input)}`,
+          });
+          return;
+        }
+        rows.push(toRow(result.output, schema));
+      });
+      return { rows, skipped };
+    },
+  };
 }
 
-export function describe(value: unknown): string {
-  if (value === undefined) return "missing";
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 60 ? `${text.slice(0, 60)}...` : text;
+/** The issue that names the row's skip reason: the most important reason, then the first field. */
+function firstByReason(
+  issues: readonly Issue[],
+  reasonOf: (issue: Issue) => string,
+  rank: (reason: string) => number,
+): Issue {
+  let best = issues[0] as Issue;
+  for (const issue of issues) if (rank(reasonOf(issue)) < rank(reasonOf(best))) best = issue;
+  return best;
 }
+
+/** A row that spells a value with an alias (licenseActive) read as if it used the field's name. */
+function withPrimaryNames(item: unknown, aliases: readonly (readonly string[])[]): unknown {
+  if (aliases.length === 0 || typeof item !== "object" || item === null) return item;
+  const record = item as Record<string, unknown>;
+  let renamed: Record<string, unknown> | undefined;
+  for (const [primary = "", ...others] of aliases) {
+    if (record[primary] !== undefined) continue;
+    const alias = others.find((f) => record[f] !== undefined);
+    if (alias !== undefined) {
+      renamed ??= { ...record };
+      renamed[primary] = record[alias];
+    }
+  }
+  return renamed ?? item;
+}
+
+function toRow<L extends string, V extends string>(
+  record: Record<string, unknown>,
+  schema: RowSchema<L, V>,
+): Row<L, V> {
+  const labels = {} as Record<L, string>;
+  for (const [name, field] of Object.entries(schema.labels) as [L, string][]) {
+    labels[name] = (record[field] as string | null | undefined) ?? "";
+  }
+  const values = {} as Record<V, number>;
+  for (const [name, [field = ""]] of Object.entries(schema.values) as [V, readonly string[]][]) {
+    values[name] = record[field] as number;
+  }
+  return { labels, values, processedAt: parseApiDateTime(record.processedDateTime) as number };
+}
+
+const legacyBody = v.looseObject({ items: v.array(v.unknown()) });
 
 /** The legacy wrapper `{totalCount, items: [...]}`; anything else is rejected whole. */
 export function legacyItems(body: unknown): unknown[] {
-  if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    throw new InvalidResponseError(
-      `body is ${Array.isArray(body) ? "an array" : describe(body)}, expected an object with "items"`,
-    );
-  }
-  const items = (body as Record<string, unknown>).items;
-  if (!Array.isArray(items)) {
-    throw new InvalidResponseError(`"items" is ${describe(items)}, expected an array`);
-  }
-  return items;
-}
-
-/**
- * The boundary for analytics rows: each row becomes labels, values and a date, or is skipped with
- * the reason; the rest still count. A field the grouping aggregated away is an empty label.
- */
-export function parseRows<L extends string, V extends string>(
-  raw: readonly unknown[],
-  schema: RowSchema<L, V>,
-  where: string,
-  /** Index of the first row within the whole read (pages after the first), for the details. */
-  offset = 0,
-): ParsedRows<L, V> {
-  const rows: Row<L, V>[] = [];
-  const skipped: SkippedRow[] = [];
-  const labelEntries = Object.entries(schema.labels) as [L, string][];
-  const valueEntries = Object.entries(schema.values) as [V, readonly string[]][];
-  raw.forEach((item: unknown, index) => {
-    const at = `${where}[${offset + index}]`;
-    if (typeof item !== "object" || item === null || Array.isArray(item)) {
-      skipped.push({ reason: "not_an_object", detail: `${at} is ${describe(item)}` });
-      return;
-    }
-    const record = item as Record<string, unknown>;
-    const labels = {} as Record<L, string>;
-    for (const [label, field] of labelEntries) {
-      const value = record[field];
-      if (value === undefined || value === null) {
-        labels[label] = "";
-      } else if (typeof value === "string") {
-        labels[label] = value;
-      } else {
-        skipped.push({ reason: "invalid_labels", detail: `${at}.${field} is ${describe(value)}` });
-        return;
-      }
-    }
-    for (const label of schema.required) {
-      if (labels[label] === "") {
-        const field = schema.labels[label];
-        skipped.push({
-          reason: `missing_${label}`,
-          detail: `${at}.${field} is ${describe(record[field])}`,
-        });
-        return;
-      }
-    }
-    const values = {} as Record<V, number>;
-    for (const [name, fields] of valueEntries) {
-      const field = fields.find((f) => record[f] !== undefined) ?? fields[0] ?? name;
-      const value = record[field];
-      if (typeof value !== "number" || !Number.isFinite(value)) {
-        skipped.push({ reason: "invalid_value", detail: `${at}.${field} is ${describe(value)}` });
-        return;
-      }
-      values[name] = value;
-    }
-    const processedAt = parseApiDateTime(record.processedDateTime);
-    if (processedAt === undefined) {
-      skipped.push({
-        reason: "invalid_date",
-        detail: `${at}.processedDateTime is ${describe(record.processedDateTime)}`,
-      });
-      return;
-    }
-    rows.push({ labels, values, processedAt });
-  });
-  return { rows, skipped };
+  return checkBoundary(legacyBody, body, {
+    where: "",
+    fail: (problem) => new InvalidResponseError(problem),
+  }).items;
 }
