@@ -137,6 +137,7 @@ export async function startExporter(
   try {
     server = await serve({
       metrics,
+      pollStatus: poller.status,
       telemetryPath: config.telemetryPath,
       version: VERSION,
       logger,
@@ -173,7 +174,7 @@ export async function startExporter(
   for (const path of watched) {
     // The token provider re-reads the files itself when the poll asks it for a token.
     watchFile(path, { interval: SECRET_FILE_CHECK_MS, persistent: false }, () => {
-      if (metrics.status.lastPollOk === false) void poller.pollOnce();
+      if (poller.status.lastPollOk === false) void poller.pollOnce();
     });
   }
 

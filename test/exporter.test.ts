@@ -216,7 +216,7 @@ describe("the exporter against the simulator", () => {
     const exporter = await harness.restart();
     const text = await harness.scrape();
     expect(sampleValue(text, "partner_center_up")).toBe(1);
-    expect(exporter.metrics.ready).toBe(true);
+    expect(exporter.poller.status.ready).toBe(true);
     expect(
       harness.logs.lines().some((l) => l.msg === "using the persisted (rotated) refresh token"),
     ).toBe(true);

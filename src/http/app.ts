@@ -1,11 +1,30 @@
 import express, { type Express, type NextFunction, type Request, type Response } from "express";
 import type { Logger } from "pino";
-import type { ExporterMetrics } from "../metrics/exporter-metrics.js";
-import { renderLandingPage } from "./landing-page.js";
-import { writeScrape } from "./scrape.js";
+import { type LastPollView, renderLandingPage } from "./landing-page.js";
+import { type ScrapeSource, writeScrape } from "./scrape.js";
+
+/**
+ * What /readyz and the landing page read: the poller's status, handed over by main (the HTTP layer
+ * knows its shape, never the poller).
+ */
+export interface PollStatusView extends LastPollView {
+  /** Whether a poll has fully succeeded. */
+  readonly ready: boolean;
+}
+
+/** The HTTP layer served without a poller (as some tests serve it): nothing polled, never ready. */
+export const NEVER_POLLED: PollStatusView = {
+  ready: false,
+  lastPollAt: undefined,
+  lastPollOk: undefined,
+  lastSuccessAt: undefined,
+  failures: [],
+};
 
 export interface AppOptions {
-  readonly metrics: Pick<ExporterMetrics, "scrape" | "cachedScrape" | "ready" | "status">;
+  readonly metrics: ScrapeSource;
+  /** The poller's status; NEVER_POLLED when absent. */
+  readonly pollStatus?: PollStatusView;
   readonly telemetryPath: string;
   readonly version: string;
   readonly logger: Logger;
@@ -17,6 +36,7 @@ export const NOSNIFF: Readonly<Record<string, string>> = { "X-Content-Type-Optio
 /** The exporter's HTTP surface: metrics, probes, a landing page; GET and HEAD only. */
 export function createApp(options: AppOptions): Express {
   const { metrics, telemetryPath, version, logger } = options;
+  const pollStatus = options.pollStatus ?? NEVER_POLLED;
   const app = express();
   app.disable("x-powered-by");
   app.disable("etag");
@@ -51,11 +71,11 @@ export function createApp(options: AppOptions): Express {
     res.type("text/plain").send("ok\n");
   });
   app.get("/readyz", (_req: Request, res: Response) => {
-    if (metrics.ready) res.type("text/plain").send("ready\n");
+    if (pollStatus.ready) res.type("text/plain").send("ready\n");
     else res.status(503).type("text/plain").send("not ready: no successful poll yet\n");
   });
   app.get("/", (_req: Request, res: Response) => {
-    res.type("html").send(renderLandingPage(version, telemetryPath, metrics.status));
+    res.type("html").send(renderLandingPage(version, telemetryPath, pollStatus));
   });
   app.use((_req: Request, res: Response) => {
     res.status(404).type("text/plain").send("not found\n");

@@ -1,4 +1,11 @@
-import type { PollStatus } from "../metrics/exporter-metrics.js";
+/** The last poll as the landing page shows it (the poller's status, in the shape read here). */
+export interface LastPollView {
+  /** When the last poll finished (undefined: the first one is still running). */
+  readonly lastPollAt: number | undefined;
+  readonly lastPollOk: boolean | undefined;
+  readonly lastSuccessAt: number | undefined;
+  readonly failures: readonly { readonly collector: string; readonly reason: string }[];
+}
 
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -12,7 +19,7 @@ function when(ms: number | undefined): string {
 export function renderLandingPage(
   version: string,
   telemetryPath: string,
-  status: PollStatus,
+  status: LastPollView,
 ): string {
   const state =
     status.lastPollOk === undefined

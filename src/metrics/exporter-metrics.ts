@@ -4,7 +4,7 @@ import type { RefreshResult } from "../auth/errors.js";
 import type { Collector } from "../collectors/collector.js";
 import { FAILURE_REASONS } from "../errors/exporter-error.js";
 import type { ApiObserver } from "../partner-center/client.js";
-import type { PollOutcome, PollSink } from "../poller/poller.js";
+import type { PollOutcome, PollSink } from "../poller/poll-outcome.js";
 import { renderGaugeFamilies } from "./exposition.js";
 import { type ScrapeBody, ScrapeCache, type Segment, toSegment } from "./scrape-cache.js";
 
@@ -22,13 +22,6 @@ const MISNAMED_DEFAULT_METRICS = [
   "nodejs_active_requests_total",
   "nodejs_active_resources_total",
 ];
-
-export interface PollStatus {
-  readonly lastPollAt: number | undefined;
-  readonly lastPollOk: boolean | undefined;
-  readonly lastSuccessAt: number | undefined;
-  readonly failures: readonly { collector: string; reason: string }[];
-}
 
 export interface ExporterMetricsOptions {
   readonly collectors: readonly Collector[];
@@ -65,12 +58,6 @@ export class ExporterMetrics implements PollSink {
   readonly #refreshTokenExpiry: Gauge;
   readonly #accessTokenMfa: Gauge;
   readonly #tokenFailures: Counter;
-  #status: PollStatus = {
-    lastPollAt: undefined,
-    lastPollOk: undefined,
-    lastSuccessAt: undefined,
-    failures: [],
-  };
 
   constructor(options: ExporterMetricsOptions) {
     const registers = [this.registry];
@@ -204,15 +191,6 @@ export class ExporterMetrics implements PollSink {
     });
   }
 
-  get status(): PollStatus {
-    return this.#status;
-  }
-
-  /** Ready once a poll has fully succeeded. */
-  get ready(): boolean {
-    return this.#status.lastSuccessAt !== undefined;
-  }
-
   /** The collectors' families with no series yet: what a scrape shows before the first poll. */
   async initialize(): Promise<void> {
     const empty = new Map<string, Segment>();
@@ -255,7 +233,6 @@ export class ExporterMetrics implements PollSink {
     this.#scrape.setCollectorSegments(rendered);
     this.#version++;
     const finished = outcome.finishedAt / 1000;
-    const failures: { collector: string; reason: string }[] = [];
     for (const result of outcome.results) {
       const labels = { collector: result.collector.name };
       this.#collectorDuration.set(labels, result.durationMs / 1000);
@@ -270,18 +247,11 @@ export class ExporterMetrics implements PollSink {
       } else {
         this.#collectorSuccess.set(labels, 0);
         if (result.reason !== "aborted") this.#pollErrors.inc({ ...labels, reason: result.reason });
-        failures.push({ collector: result.collector.name, reason: result.reason });
       }
     }
     this.#pollDuration.observe((outcome.finishedAt - outcome.startedAt) / 1000);
     this.#up.set(outcome.ok ? 1 : 0);
     if (outcome.ok) this.#lastSuccess.set(finished);
-    this.#status = {
-      lastPollAt: outcome.finishedAt,
-      lastPollOk: outcome.ok,
-      lastSuccessAt: outcome.ok ? outcome.finishedAt : this.#status.lastSuccessAt,
-      failures,
-    };
   }
 
   readonly apiObserver: ApiObserver = {

@@ -1,47 +1,12 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
-import type {
-  CollectContext,
-  Collection,
-  Collector,
-  CollectorOptions,
-} from "../collectors/collector.js";
-import {
-  AbortedError,
-  DeadlineError,
-  ExporterError,
-  type FailureReason,
-} from "../errors/exporter-error.js";
+import type { CollectContext, Collector, CollectorOptions } from "../collectors/collector.js";
+import { AbortedError, DeadlineError, ExporterError } from "../errors/exporter-error.js";
 import { linkedAbort } from "../net/linked-abort.js";
+import type { CollectorOutcome, PollOutcome, PollSink } from "./poll-outcome.js";
+import { PollStatus } from "./poll-status.js";
 
-export type CollectorOutcome =
-  | {
-      readonly collector: Collector;
-      readonly ok: true;
-      readonly collection: Collection;
-      readonly durationMs: number;
-    }
-  | {
-      readonly collector: Collector;
-      readonly ok: false;
-      readonly reason: FailureReason;
-      readonly error: string;
-      readonly durationMs: number;
-    };
-
-export interface PollOutcome {
-  readonly correlationId: string;
-  readonly ok: boolean;
-  readonly startedAt: number;
-  readonly finishedAt: number;
-  readonly results: readonly CollectorOutcome[];
-}
-
-/** Receives every finished poll (the metrics layer, wired in main). */
-export interface PollSink {
-  /** May render asynchronously; the poll ends when it has. */
-  onPollComplete(outcome: PollOutcome): void | Promise<void>;
-}
+export type { CollectorOutcome, PollOutcome, PollSink } from "./poll-outcome.js";
 
 export interface PollerOptions {
   readonly collectors: readonly Collector[];
@@ -58,6 +23,8 @@ const MAX_SKIP_EXAMPLES = 3;
 
 /** Polls on an interval, one poll at a time, each poll under an overall deadline. */
 export class Poller {
+  /** What the polls so far came to: /readyz and the landing page read it. */
+  readonly status = new PollStatus();
   readonly #options: PollerOptions;
   readonly #now: () => number;
   readonly #stop = new AbortController();
@@ -127,6 +94,8 @@ export class Poller {
     };
     if (!this.#stop.signal.aborted) {
       await sink.onPollComplete(outcome);
+      // After the sink: ready only once the poll's series are served.
+      this.status.record(outcome);
       logOutcome(logger, outcome);
     }
     return outcome;
