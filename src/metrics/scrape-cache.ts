@@ -19,6 +19,11 @@ export async function toSegment(text: string | readonly Buffer[]): Promise<Segme
   return { plain, deflated };
 }
 
+/** Told of every change of a self-metric (the recorders call it once per event). */
+export interface ChangeMarker {
+  markChanged(): void;
+}
+
 export interface ScrapeBody {
   readonly chunks: readonly Buffer[];
   readonly length: number;
@@ -79,13 +84,15 @@ class RegistrySegments {
  * done once per change, per segment; the pieces join under one gzip header and trailer into a
  * single gzip stream.
  */
-export class ScrapeCache {
+export class ScrapeCache implements ChangeMarker {
   readonly #order: readonly string[];
   #collectors = new Map<string, Segment>();
   readonly #health: RegistrySegments;
   readonly #process: RegistrySegments | undefined;
-  #healthVersion = -1;
-  readonly #currentHealthVersion: () => number;
+  /** Bumped by markChanged(); the self-metrics are re-rendered only when it moved. */
+  #healthChanges = 0;
+  /** The count of changes the health segments were last invalidated at. */
+  #healthSegmentsAt = -1;
   #processReadAt = 0;
   readonly #eof: Promise<Segment> = toSegment("# EOF\n");
   #processEpoch = 0;
@@ -102,14 +109,17 @@ export class ScrapeCache {
   constructor(options: {
     collectorOrder: readonly string[];
     health: Registry;
-    healthVersion: () => number;
     process: Registry | undefined;
   }) {
     this.#order = options.collectorOrder;
     this.#health = new RegistrySegments(options.health);
     this.#process =
       options.process === undefined ? undefined : new RegistrySegments(options.process);
-    this.#currentHealthVersion = options.healthVersion;
+  }
+
+  /** A self-metric changed: the next scrape renders them again. */
+  markChanged(): void {
+    this.#healthChanges++;
   }
 
   /** Swaps in new segments for some collectors, all at once: a scrape sees all of them or none. */
@@ -135,7 +145,7 @@ export class ScrapeCache {
     }
     const cached = this.#bodies.get(`${openMetrics}/${gzipped}`);
     return cached !== undefined &&
-      cached.healthVersion === this.#currentHealthVersion() &&
+      cached.healthVersion === this.#healthChanges &&
       cached.processEpoch === this.#processEpoch &&
       cached.collectors === this.#collectors
       ? cached.body
@@ -147,9 +157,9 @@ export class ScrapeCache {
     gzipped: boolean,
     now: number = Date.now(),
   ): Promise<ScrapeBody> {
-    const version = this.#currentHealthVersion();
-    if (version !== this.#healthVersion) {
-      this.#healthVersion = version;
+    const version = this.#healthChanges;
+    if (version !== this.#healthSegmentsAt) {
+      this.#healthSegmentsAt = version;
       this.#health.invalidate();
     }
     if (this.#process !== undefined && now - this.#processReadAt >= PROCESS_METRICS_MAX_AGE_MS) {
