@@ -4,10 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { constants, crc32, gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import type { Sample } from "../src/collectors/collector.js";
-import { partnerUsageCollector } from "../src/collectors/partner-usage.js";
-import { crc32Combine, deflatePiece, gzipStream } from "../src/metrics/gzip-stream.js";
-import { checkServedBodies, family, metricsAfterCollection } from "./helpers/exposition-check.js";
+import type { Sample } from "../../src/collectors/collector.js";
+import { partnerUsageCollector } from "../../src/collectors/partner-usage.js";
+import { crc32Combine, deflatePiece, gzipStream } from "../../src/metrics/gzip-stream.js";
+import { checkServedBodies, family, metricsAfterCollection } from "../helpers/exposition-check.js";
 
 describe("one gzip stream from pieces compressed apart", () => {
   it("combines CRC-32s as zlib does", () => {
