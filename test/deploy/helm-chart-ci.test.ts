@@ -28,6 +28,9 @@ const CI_FILES: Readonly<Record<string, Readonly<Record<string, BundleExpectatio
   },
   "tenants-values.yaml": { contoso: DEFAULTS, fabrikam: DEFAULTS },
   "all-values.yaml": { "": { ...DEFAULTS, imageTag: "0.1.0-rc.1" } },
+  "tls-values.yaml": { "": { ...DEFAULTS, web: { tls: true, probes: "tcpSocket" } } },
+  "workload-identity-values.yaml": { "": { ...DEFAULTS, auth: "workloadIdentity" } },
+  "client-certificate-values.yaml": { "": { ...DEFAULTS, auth: "clientCertificate" } },
 };
 const FILES = Object.keys(CI_FILES);
 

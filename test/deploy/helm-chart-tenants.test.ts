@@ -1,21 +1,15 @@
 // The chart with several partner tenants: one exporter (Deployment, STATE_DIR claim, Service,
 // ServiceMonitor, NetworkPolicy) per entry of `tenants`, the rules and the dashboard once.
 import { describe, expect, it } from "vitest";
-import { type BundleExpectations, checkBundle, labelsOf } from "./support/bundle-checks.js";
-import { bundleOf, TENANT_LABEL, TWO_TENANTS } from "./support/chart.js";
+import { checkBundle, labelsOf } from "./support/bundle-checks.js";
+import { bundleOf, DEFAULT_BUNDLE, TENANT_LABEL, TWO_TENANTS } from "./support/chart.js";
 import { schemaErrors } from "./support/chart-values.js";
 import { renderObjects, useRenderer } from "./support/helm.js";
 import { type KubeObject, ofKind, onlyOne, selects } from "./support/kubernetes.js";
-import { PACKAGE } from "./support/repo.js";
 
 const STATE_DIR = "/var/lib/partner-center-exporter";
 
-const EXPECT: BundleExpectations = {
-  demo: false,
-  state: "claim",
-  serviceAccountCreated: true,
-  imageTag: PACKAGE.version,
-};
+const EXPECT = DEFAULT_BUNDLE;
 
 const renderer = useRenderer();
 
@@ -54,6 +48,8 @@ describe("Helm chart with several tenants", () => {
       "NetworkPolicy/pce-partner-center-exporter-fabrikam",
       "PersistentVolumeClaim/pce-partner-center-exporter-contoso-state",
       "PersistentVolumeClaim/pce-partner-center-exporter-fabrikam-state",
+      "Pod/pce-partner-center-exporter-contoso-test",
+      "Pod/pce-partner-center-exporter-fabrikam-test",
       "PrometheusRule/pce-partner-center-exporter",
       "Service/pce-partner-center-exporter-contoso",
       "Service/pce-partner-center-exporter-fabrikam",

@@ -5,8 +5,8 @@ import { describe, expect, it } from "vitest";
 import { ALL_COLLECTORS } from "../../src/collectors/index.js";
 import { CLOUD_NAMES } from "../../src/config/clouds.js";
 import { parseDuration } from "../../src/config/duration.js";
-import { GROUPABLE_FIELDS } from "../../src/config/load-config.js";
 import { SETTINGS } from "../../src/config/settings.js";
+import { GROUPABLE_FIELDS } from "../../src/partner-center/fields.js";
 import { CUSTOM_VALUES, DEMO_VALUES } from "./support/chart.js";
 import { CHART, DEFAULT_VALUES, SCHEMA, schemaAt, schemaErrors } from "./support/chart-values.js";
 import { useRenderer } from "./support/helm.js";
@@ -181,7 +181,8 @@ describe("Helm chart metadata and values", () => {
   });
 
   it("uses every top-level value in a template", () => {
-    const templates = readdirSync(`${CHART_DIR}/templates`)
+    const templates = readdirSync(`${CHART_DIR}/templates`, { recursive: true, encoding: "utf8" })
+      .filter((f) => /\.(yaml|tpl|txt)$/.test(f))
       .map((f) => readText(`${CHART}/templates/${f}`))
       .join("\n");
     const keys = isRecord(DEFAULT_VALUES) ? Object.keys(DEFAULT_VALUES) : [];

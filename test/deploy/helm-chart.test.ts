@@ -28,6 +28,7 @@ describe("Helm chart rendered (helm template)", () => {
       "Deployment/pce-partner-center-exporter",
       "NetworkPolicy/pce-partner-center-exporter",
       "PersistentVolumeClaim/pce-partner-center-exporter-state",
+      "Pod/pce-partner-center-exporter-test",
       "PrometheusRule/pce-partner-center-exporter",
       "Service/pce-partner-center-exporter",
       "ServiceAccount/pce-partner-center-exporter",
@@ -40,7 +41,11 @@ describe("Helm chart rendered (helm template)", () => {
   });
 
   it("renders the same objects as deploy/kubernetes when named like them", async () => {
-    const { objects } = await renderOk({}, { name: "partner-center-exporter" });
+    // Without the helm test pod (and the NetworkPolicy's rule for it): kustomize has no tests.
+    const { objects } = await renderOk(
+      { tests: { enabled: false } },
+      { name: "partner-center-exporter" },
+    );
     const built = await kustomize(tools().kubectl, `${ROOT}deploy/kubernetes`);
     const plain = parseManifests(built, "kubectl kustomize deploy/kubernetes");
     const key = (o: KubeObject): string => `${o.kind}/${o.metadata.name}`;
@@ -192,11 +197,15 @@ describe("Helm chart rendered (helm template)", () => {
     const result = loadConfig({ argv: [], env: plain, readFile: () => "a-secret\n" });
     if (result.kind !== "run") throw new Error(JSON.stringify(result));
     expect(result.config.collectors.list).toEqual(["customer-usage", "customer-deployment"]);
-    expect(result.config.customerGroupBy).toEqual(["customerTenantId", "productId", "productName"]);
-    expect(result.config.customerFilter).toBe(filter);
-    expect(result.config.customerMaxSeries).toBe(1_000_000);
-    expect(result.config.customerPageSize).toBe(5000);
-    expect(result.config.cloud).toBe("usgov");
+    expect(result.config.customer.groupBy).toEqual([
+      "customerTenantId",
+      "productId",
+      "productName",
+    ]);
+    expect(result.config.customer.filter).toBe(filter);
+    expect(result.config.customer.maxSeries).toBe(1_000_000);
+    expect(result.config.customer.pageSize).toBe(5000);
+    expect(result.config.azure.cloud).toBe("usgov");
   });
 
   it("renders demo mode without credentials, state volume or optional objects", async () => {

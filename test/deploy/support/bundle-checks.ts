@@ -17,6 +17,16 @@ import {
   settingDefault,
 } from "./repo.js";
 
+/** How the app registration authenticates (exactly one, as the spec says). */
+export type AppAuth = "clientSecret" | "clientCertificate" | "workloadIdentity";
+
+/** The exporter serves with --web.config.file: TLS or not, and how the kubelet probes it. */
+export interface WebExpectations {
+  readonly tls: boolean;
+  /** tcpSocket when the web config asks for credentials the kubelet cannot send. */
+  readonly probes: "httpGet" | "tcpSocket";
+}
+
 export interface BundleExpectations {
   /** DEMO=true: no credentials at all. */
   readonly demo: boolean;
@@ -26,7 +36,47 @@ export interface BundleExpectations {
   readonly serviceAccountCreated: boolean;
   /** The image's tag (undefined: pinned by digest). */
   readonly imageTag: string | undefined;
+  /** Unset: clientSecret. */
+  readonly auth?: AppAuth;
+  /** Unset: plain HTTP, no web config. */
+  readonly web?: WebExpectations;
 }
+
+/** What each way of authenticating needs set (NAME or NAME_FILE), and what it must not set. */
+const CREDENTIALS: Readonly<Record<AppAuth, { required: string[]; forbidden: string[] }>> = {
+  clientSecret: {
+    required: ["AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET"],
+    forbidden: ["AZURE_CLIENT_CERTIFICATE_PATH", "AZURE_FEDERATED_TOKEN_FILE"],
+  },
+  clientCertificate: {
+    required: ["AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_CERTIFICATE_PATH"],
+    forbidden: ["AZURE_CLIENT_SECRET", "AZURE_FEDERATED_TOKEN_FILE"],
+  },
+  // The webhook injects the ids (from the ServiceAccount) and the federated token file.
+  workloadIdentity: {
+    required: [],
+    forbidden: [
+      "AZURE_TENANT_ID",
+      "AZURE_CLIENT_ID",
+      "AZURE_CLIENT_SECRET",
+      "AZURE_CLIENT_CERTIFICATE_PATH",
+      "AZURE_FEDERATED_TOKEN_FILE",
+    ],
+  },
+};
+/** The settings that make up the credentials: all from one Secret. */
+const CREDENTIAL_ENVS = new Set([
+  "AZURE_TENANT_ID",
+  "AZURE_CLIENT_ID",
+  "AZURE_CLIENT_SECRET",
+  "AZURE_CLIENT_CERTIFICATE_PATH",
+  "AZURE_CLIENT_CERTIFICATE_PASSWORD",
+  "PARTNER_CENTER_REFRESH_TOKEN",
+]);
+/** Settings that hold a path to a secret file, as *_FILE do. */
+const SECRET_PATH_ENVS = new Set(["AZURE_CLIENT_CERTIFICATE_PATH"]);
+const WORKLOAD_IDENTITY_USE = "azure.workload.identity/use";
+const WORKLOAD_IDENTITY_CLIENT_ID = "azure.workload.identity/client-id";
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
@@ -76,11 +126,24 @@ export function checkBundle(objects: readonly KubeObject[], expect: BundleExpect
   if (port?.containerPort !== DEFAULT_PORT) {
     fail(`container port "http" must be ${DEFAULT_PORT} (the exporter's default)`);
   }
+  const scheme = expect.web?.tls === true ? "HTTPS" : "HTTP";
   const probeProblem = (probe: Probe | undefined, path: string, what: string): void => {
+    if (expect.web?.probes === "tcpSocket") {
+      const port = probe?.tcpSocket?.port;
+      if (probe?.httpGet !== undefined || (port !== "http" && port !== DEFAULT_PORT)) {
+        fail(
+          `${what} must only open the metrics port (tcpSocket): the kubelet cannot authenticate`,
+        );
+      }
+      return;
+    }
     const get = probe?.httpGet;
     if (get?.path !== path) fail(`${what} must GET ${path}, has ${get?.path}`);
     if (get !== undefined && get.port !== "http" && get.port !== DEFAULT_PORT) {
       fail(`${what} port ${get.port} is not the metrics port`);
+    }
+    if (get !== undefined && (get.scheme ?? "HTTP") !== scheme) {
+      fail(`${what} scheme ${get.scheme ?? "HTTP"}, the exporter serves ${scheme}`);
     }
   };
   probeProblem(container.livenessProbe, "/healthz", "livenessProbe");
@@ -114,6 +177,11 @@ export function checkBundle(objects: readonly KubeObject[], expect: BundleExpect
 
   problems.push(...checkEnvironment(objects, container, pod.volumes ?? [], expect));
   problems.push(...checkState(objects, container, pod.volumes ?? [], expect));
+  problems.push(...checkWebConfig(container, pod.volumes ?? [], expect));
+
+  if (expect.auth === "workloadIdentity" && podLabels?.[WORKLOAD_IDENTITY_USE] !== "true") {
+    fail(`workload identity: the pod lacks the label ${WORKLOAD_IDENTITY_USE}: "true"`);
+  }
 
   // Service account.
   const accounts = ofKind(objects, "ServiceAccount");
@@ -122,6 +190,11 @@ export function checkBundle(objects: readonly KubeObject[], expect: BundleExpect
     if (account === undefined) fail(`no ServiceAccount ${pod.serviceAccountName} in the bundle`);
     else if (account.automountServiceAccountToken !== false) {
       fail("the ServiceAccount automounts its token");
+    } else if (
+      expect.auth === "workloadIdentity" &&
+      account.metadata?.annotations?.[WORKLOAD_IDENTITY_CLIENT_ID] === undefined
+    ) {
+      fail(`workload identity: the ServiceAccount lacks ${WORKLOAD_IDENTITY_CLIENT_ID}`);
     }
   } else if (accounts.length > 0) {
     fail("a ServiceAccount is created although an existing one is used");
@@ -154,6 +227,9 @@ export function checkBundle(objects: readonly KubeObject[], expect: BundleExpect
       fail(`ServiceMonitor yields job="${job}", the alert rules expect "${expectedJobName()}"`);
     }
     for (const endpoint of monitor.spec.endpoints ?? []) {
+      if ((endpoint.scheme ?? "http").toUpperCase() !== scheme) {
+        fail(`ServiceMonitor scheme ${endpoint.scheme ?? "http"}, the exporter serves ${scheme}`);
+      }
       if (endpoint.port !== servicePort?.name) {
         fail(`ServiceMonitor endpoint port ${endpoint.port} is not a Service port name`);
       }
@@ -187,6 +263,8 @@ export function checkBundle(objects: readonly KubeObject[], expect: BundleExpect
       if (!egressPorts.includes(needed)) fail(`NetworkPolicy egress lacks ${needed}`);
     }
   }
+
+  problems.push(...checkTestPods(objects, expect));
 
   // The rules and the dashboard come from their one source.
   for (const rule of ofKind(objects, "PrometheusRule")) {
@@ -226,7 +304,9 @@ function checkEnvironment(
   const names = env.map((e) => e.name);
   for (const variable of env) {
     const base = variable.name.endsWith("_FILE") ? variable.name.slice(0, -5) : variable.name;
-    if (variable.name.endsWith("_FILE") && !SECRET_ENVS.has(base)) {
+    if (SETTING_ENVS.has(variable.name)) {
+      // A setting of its own (AZURE_FEDERATED_TOKEN_FILE), not the _FILE form of one.
+    } else if (variable.name.endsWith("_FILE") && !SECRET_ENVS.has(base)) {
       problems.push(`${variable.name}: ${base} is not a secret setting (no _FILE form)`);
     } else if (!SETTING_ENVS.has(base)) {
       problems.push(`${variable.name} is not a setting of the exporter`);
@@ -245,22 +325,32 @@ function checkEnvironment(
     }
     return problems;
   }
-  for (const required of [...REQUIRED_ENVS, "PARTNER_CENTER_REFRESH_TOKEN"]) {
-    if (!names.includes(required) && !names.includes(`${required}_FILE`)) {
-      problems.push(`${required} (or ${required}_FILE) is not set`);
-    }
+  const auth = expect.auth ?? "clientSecret";
+  const isSet = (setting: string) => names.includes(setting) || names.includes(`${setting}_FILE`);
+  for (const required of [...CREDENTIALS[auth].required, "PARTNER_CENTER_REFRESH_TOKEN"]) {
+    if (!isSet(required)) problems.push(`${required} (or ${required}_FILE) is not set`);
+  }
+  for (const forbidden of CREDENTIALS[auth].forbidden) {
+    if (isSet(forbidden)) problems.push(`${forbidden} is set, which ${auth} does not use`);
+  }
+  if (auth === "clientSecret" && !REQUIRED_ENVS.every(isSet)) {
+    problems.push(`the exporter requires ${REQUIRED_ENVS.join(", ")}`);
   }
 
   // Every credential comes from one Secret: by secretKeyRef, or as a file of its volume.
   const secretNames = new Set<string>();
   const keys = new Set<string>();
-  for (const variable of env) {
+  const credential = (name: string) => CREDENTIAL_ENVS.has(name.replace(/_FILE$/, ""));
+  for (const variable of env.filter((e) => credential(e.name))) {
     const ref = variable.valueFrom?.secretKeyRef;
     if (ref === undefined) continue;
     secretNames.add(ref.name ?? "");
     keys.add(ref.key);
   }
-  for (const variable of env.filter((e) => e.name.endsWith("_FILE"))) {
+  const secretFiles = env.filter(
+    (e) => (e.name.endsWith("_FILE") && !SETTING_ENVS.has(e.name)) || SECRET_PATH_ENVS.has(e.name),
+  );
+  for (const variable of secretFiles) {
     const path = variable.value ?? "";
     const mount = container.volumeMounts?.find((m) => path.startsWith(`${m.mountPath}/`));
     const volume = volumes.find((v) => v.name === mount?.name);
@@ -275,8 +365,10 @@ function checkEnvironment(
     if (secret.items !== undefined && item === undefined) {
       problems.push(`${variable.name}: ${file} is not an item of Secret volume ${mount.name}`);
     }
-    secretNames.add(secret.secretName ?? "");
-    keys.add(item?.key ?? file);
+    if (credential(variable.name)) {
+      secretNames.add(secret.secretName ?? "");
+      keys.add(item?.key ?? file);
+    }
     const mode = secret.defaultMode ?? 0o644;
     if ((mode & 0o007) !== 0) problems.push(`Secret volume ${mount.name} is world-readable`);
   }
@@ -341,4 +433,84 @@ export function labelsOf(object: unknown): Readonly<Record<string, string>> {
   if (!isRecord(object) || !isRecord(object.metadata) || !isRecord(object.metadata.labels))
     return {};
   return object.metadata.labels as Record<string, string>;
+}
+
+/** --web.config.file names a file of a read-only Secret volume, and only when one is expected. */
+function checkWebConfig(
+  container: Container,
+  volumes: readonly Volume[],
+  expect: BundleExpectations,
+): string[] {
+  const flag = "--web.config.file=";
+  const paths = [...(container.command ?? []), ...(container.args ?? [])]
+    .filter((a) => a.startsWith(flag))
+    .map((a) => a.slice(flag.length));
+  const fromEnv = container.env?.find((e) => e.name === "WEB_CONFIG_FILE")?.value;
+  if (fromEnv !== undefined) paths.push(fromEnv);
+  if (expect.web === undefined) {
+    return paths.length > 0
+      ? [`serves with a web config (${paths.join(", ")}), none expected`]
+      : [];
+  }
+  const [path, ...more] = paths;
+  if (path === undefined || more.length > 0)
+    return [`expected one web config file, found ${paths.length}`];
+  const mount = container.volumeMounts?.find((m) => path.startsWith(`${m.mountPath}/`));
+  const secret = volumes.find((v) => v.name === mount?.name)?.secret;
+  if (mount === undefined || secret === undefined) {
+    return [`web config ${path} is not in a mounted Secret volume`];
+  }
+  const problems: string[] = [];
+  if (mount.readOnly !== true)
+    problems.push(`the web config volume ${mount.name} is not read-only`);
+  if (((secret.defaultMode ?? 0o644) & 0o007) !== 0) {
+    problems.push(`the web config volume ${mount.name} is world-readable`);
+  }
+  return problems;
+}
+
+/** The helm test pods: scrape the Service as Prometheus does, and are let in to do it. */
+function checkTestPods(objects: readonly KubeObject[], expect: BundleExpectations): string[] {
+  const problems: string[] = [];
+  const service = onlyOne(objects, "Service");
+  const port = service.spec?.ports?.find((p) => p.name === "http")?.port;
+  const scheme = expect.web?.tls === true ? "https:" : "http:";
+  for (const pod of ofKind(objects, "Pod")) {
+    const name = pod.metadata?.name;
+    const labels = pod.metadata?.labels;
+    if (pod.metadata?.annotations?.["helm.sh/hook"] !== "test") {
+      problems.push(`Pod ${name} is not a helm test hook`);
+    }
+    if (selects(service.spec?.selector, labels)) problems.push(`the Service selects Pod ${name}`);
+    const [container] = pod.spec?.containers ?? [];
+    const env = new Map((container?.env ?? []).map((e) => [e.name, e.value]));
+    const url = new URL(env.get("METRICS_URL") ?? "invalid:");
+    const host = `${service.metadata?.name}.${service.metadata?.namespace}.svc`;
+    if (url.protocol !== scheme || url.hostname !== host || url.port !== String(port)) {
+      problems.push(`Pod ${name} fetches ${url.href}, not ${scheme}//${host}:${port}`);
+    }
+    if (url.pathname !== settingDefault("WEB_TELEMETRY_PATH")) {
+      problems.push(`Pod ${name} fetches ${url.pathname}, not the telemetry path`);
+    }
+    if (expect.web?.tls === true) {
+      const ca = env.get("NODE_EXTRA_CA_CERTS");
+      const mounted = container?.volumeMounts?.some((m) => ca?.startsWith(`${m.mountPath}/`));
+      if (env.get("NODE_TLS_REJECT_UNAUTHORIZED") !== "0" && mounted !== true) {
+        problems.push(`Pod ${name}: TLS without a mounted CA or NODE_TLS_REJECT_UNAUTHORIZED=0`);
+      }
+    }
+    if (container?.securityContext?.allowPrivilegeEscalation !== false) {
+      problems.push(`Pod ${name} may escalate privileges`);
+    }
+    for (const policy of ofKind(objects, "NetworkPolicy")) {
+      const admitted = (policy.spec?.ingress ?? []).some((rule) =>
+        (rule.from ?? []).some(
+          (peer) =>
+            peer.namespaceSelector === undefined && selects(peer.podSelector?.matchLabels, labels),
+        ),
+      );
+      if (!admitted) problems.push(`NetworkPolicy ${policy.metadata?.name} shuts out Pod ${name}`);
+    }
+  }
+  return problems;
 }

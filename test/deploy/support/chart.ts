@@ -1,8 +1,8 @@
 // What the chart's tests share: example values, and how to cut a render into tenants' bundles.
-import { labelsOf } from "./bundle-checks.js";
+import { type BundleExpectations, labelsOf } from "./bundle-checks.js";
 import { CHART } from "./chart-values.js";
 import type { KubeObject } from "./kubernetes.js";
-import { isRecord, parseYaml, readText } from "./repo.js";
+import { isRecord, PACKAGE, parseYaml, readText } from "./repo.js";
 
 export const TENANT_LABEL = "partner-center-exporter/tenant";
 
@@ -13,6 +13,14 @@ export function bundleOf(objects: readonly KubeObject[], tenant: string): KubeOb
     return label === undefined || label === tenant;
   });
 }
+
+/** What the chart's defaults render: one exporter with a client secret, its claim and account. */
+export const DEFAULT_BUNDLE: BundleExpectations = {
+  demo: false,
+  state: "claim",
+  serviceAccountCreated: true,
+  imageTag: PACKAGE.version,
+};
 
 export const DIGEST = `sha256:${"a".repeat(64)}`;
 

@@ -16,6 +16,7 @@ import {
   type IPersistentVolumeClaim,
   PersistentVolumeClaim,
 } from "kubernetes-models/v1/PersistentVolumeClaim";
+import { type IPod, Pod } from "kubernetes-models/v1/Pod";
 import { type ISecret, Secret } from "kubernetes-models/v1/Secret";
 import { type IService, Service } from "kubernetes-models/v1/Service";
 import { type IServiceAccount, ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
@@ -45,6 +46,7 @@ export interface KindShapes {
   NetworkPolicy: INetworkPolicy;
   ServiceMonitor: IServiceMonitor;
   PrometheusRule: IPrometheusRule;
+  Pod: IPod;
 }
 export type Kind = keyof KindShapes;
 
@@ -66,6 +68,7 @@ const MODELS: Readonly<Record<string, (data: KubeObject) => Validatable>> = {
     new ServiceMonitor(d as unknown as IServiceMonitor),
   "monitoring.coreos.com/v1/PrometheusRule": (d) =>
     new PrometheusRule(d as unknown as IPrometheusRule),
+  "v1/Pod": (d) => new Pod(d as unknown as IPod),
 };
 
 /** Validates one object against its kind's schema; throws naming the object and the problem. */

@@ -47,10 +47,28 @@ export function expectedJobName(): string {
   return match[1];
 }
 
-export const SETTING_ENVS: ReadonlySet<string> = new Set(SETTINGS.map((s) => s.env));
-export const SECRET_ENVS: ReadonlySet<string> = new Set(
-  SETTINGS.filter((s) => s.kind === "secret").map((s) => s.env),
-);
+/**
+ * Settings the product contract (spec.md's settings table) names, which the chart and manifests
+ * wire by those names whether or not src/config/settings.ts lists them yet. `secret`: has a _FILE
+ * form.
+ */
+export const CONTRACT_SETTINGS: readonly { readonly env: string; readonly secret: boolean }[] = [
+  { env: "AZURE_CLIENT_CERTIFICATE_PATH", secret: false },
+  { env: "AZURE_CLIENT_CERTIFICATE_PASSWORD", secret: true },
+  { env: "AZURE_FEDERATED_TOKEN_FILE", secret: false },
+  { env: "HTTPS_PROXY", secret: false },
+  { env: "HTTP_PROXY", secret: false },
+  { env: "NO_PROXY", secret: false },
+];
+
+export const SETTING_ENVS: ReadonlySet<string> = new Set([
+  ...SETTINGS.map((s) => s.env),
+  ...CONTRACT_SETTINGS.map((s) => s.env),
+]);
+export const SECRET_ENVS: ReadonlySet<string> = new Set([
+  ...SETTINGS.filter((s) => s.kind === "secret").map((s) => s.env),
+  ...CONTRACT_SETTINGS.filter((s) => s.secret).map((s) => s.env),
+]);
 export const REQUIRED_ENVS: readonly string[] = SETTINGS.filter(
   (s) => "required" in s && s.required === true,
 ).map((s) => s.env);

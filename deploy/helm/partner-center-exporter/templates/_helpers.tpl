@@ -4,15 +4,22 @@ job="partner-center-exporter", the job the alert rules expect. */}}
 {{- .Chart.Name -}}
 {{- end }}
 
-{{/* The release's name for its objects; the per-exporter objects of a tenant add "-<tenant>". */}}
+{{/* The release's name for its objects; the per-exporter objects of a tenant add "-<tenant>".
+nameOverride replaces the chart's name here only, not in app.kubernetes.io/name (see above). */}}
 {{- define "partner-center-exporter.releaseFullname" -}}
+{{- $name := .Values.nameOverride | default .Chart.Name -}}
 {{- if .Values.fullnameOverride -}}
 {{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
-{{- else if contains .Chart.Name .Release.Name -}}
+{{- else if contains $name .Release.Name -}}
 {{- .Release.Name | trunc 63 | trimSuffix "-" -}}
 {{- else -}}
-{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" -}}
 {{- end -}}
+{{- end }}
+
+{{/* The namespace of every namespaced object (the dashboard's may be set apart). */}}
+{{- define "partner-center-exporter.namespace" -}}
+{{- .Values.namespaceOverride | default .Release.Namespace -}}
 {{- end }}
 
 {{/* The name of an exporter's objects (for the release-wide ones, the release's name). A tenant's
@@ -68,6 +75,39 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{/* Where the exporter finds its secrets and keeps its state (the image sets STATE_DIR too). */}}
 {{- define "partner-center-exporter.secretsDir" -}}/etc/partner-center-exporter/secrets{{- end }}
 {{- define "partner-center-exporter.stateDir" -}}/var/lib/partner-center-exporter{{- end }}
+{{- define "partner-center-exporter.webConfigDir" -}}/etc/partner-center-exporter/web{{- end }}
+
+{{/* The scheme the Service answers with: https when the web config serves TLS. */}}
+{{- define "partner-center-exporter.scheme" -}}
+{{- if .Values.webConfig.tls -}}https{{- else -}}http{{- end -}}
+{{- end }}
+
+{{/* The labels of the helm test pod: not the exporter's selector labels (the Service must not
+select it), but what the NetworkPolicy admits besides Prometheus. */}}
+{{- define "partner-center-exporter.testSelectorLabels" -}}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: helm-test
+{{- with .Tenant }}
+partner-center-exporter/tenant: {{ . }}
+{{- end }}
+{{- end }}
+
+{{/* One kubelet probe of the metrics port: GET path (HTTPS with TLS), or only a TCP connection when
+the web config asks for credentials the kubelet cannot send (basic auth, client certificates). */}}
+{{- define "partner-center-exporter.probe" -}}
+{{- $values := index . 0 -}}
+{{- if eq $values.webConfig.probes "tcpSocket" -}}
+tcpSocket:
+  port: http
+{{- else -}}
+httpGet:
+  path: {{ index . 1 }}
+  port: http
+  {{- if $values.webConfig.tls }}
+  scheme: HTTPS
+  {{- end }}
+{{- end -}}
+{{- end }}
 
 {{/* Lays the map (index . 1) over the map (index . 0), in place: maps merge key by key, anything
 else (lists included) replaces, null deletes. A map of the first is copied before it changes, so the
@@ -117,6 +157,9 @@ token into its own STATE_DIR volume and is its own scrape target. */}}
 {{- include "partner-center-exporter.mergeInto" (list $values $root.Values) -}}
 {{- include "partner-center-exporter.mergeInto" (list $values (omit $tenant "name")) -}}
 {{- $_ := unset $values "tenants" -}}
+{{- if eq $values.credentials.mode "workloadIdentity" -}}
+{{- fail "credentials.mode workloadIdentity and tenants: the tenants share one ServiceAccount, which carries one client id; use clientSecret or clientCertificate per tenant" -}}
+{{- end -}}
 {{- with $values.persistence.existingClaim -}}
 {{- if hasKey $claims . -}}
 {{- fail (printf "tenants: persistence.existingClaim %q is used twice; each tenant needs its own STATE_DIR" .) -}}
@@ -129,4 +172,24 @@ token into its own STATE_DIR volume and is its own scrape target. */}}
 {{- $instances = list (dict "Values" $root.Values "Tenant" "" "Release" $root.Release "Chart" $root.Chart "Files" $root.Files "Capabilities" $root.Capabilities "Template" $root.Template) -}}
 {{- end -}}
 {{- $_ := set . "instances" $instances -}}
+{{- end }}
+
+{{/* The `kubectl create secret` arguments for an exporter's credentials, per credentials.mode (for
+NOTES.txt); "tenant" is what to call the tenant id. */}}
+{{- define "partner-center-exporter.secretArgs" -}}
+{{- $keys := .Values.credentials.keys -}}
+{{- $mode := .Values.credentials.mode -}}
+{{- if ne $mode "workloadIdentity" }}
+    --from-literal={{ $keys.tenantId }}=<{{ if .Tenant }}{{ .Tenant }}'s {{ end }}tenant id or domain> \
+    --from-literal={{ $keys.clientId }}=<app registration client id> \
+{{- end }}
+{{- if eq $mode "clientSecret" }}
+    --from-file={{ $keys.clientSecret }}=./client-secret \
+{{- else if eq $mode "clientCertificate" }}
+    --from-file={{ $keys.clientCertificate }}=./certificate-and-key.pem \
+{{- with $keys.clientCertificatePassword }}
+    --from-file={{ . }}=./key-password \
+{{- end }}
+{{- end }}
+    --from-file={{ $keys.refreshToken }}=./refresh-token
 {{- end }}
