@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Keeps the deployment copies of the alert rules and the Grafana dashboard in step with their one
-// source: deploy/prometheus/partner-center-exporter.rules.yml and grafana/partner-center-exporter.json.
+// Keeps the deployment copies of the alert rules and the Grafana dashboard in step with
+// deploy/prometheus/partner-center-exporter.rules.yml and grafana/partner-center-exporter.json,
+// which scripts/build-mixin.mjs renders from the monitoring mixin (mixin/) and then runs this.
 //
 //   node scripts/sync-deploy-assets.mjs           write the copies
 //   node scripts/sync-deploy-assets.mjs --check   exit 1 and name each copy that is stale
@@ -25,7 +26,8 @@ const LABELS = [
 function generatedHeader(source) {
   return [
     `# Generated from ${source} by ${SCRIPT}.`,
-    `# Edit the source, then run \`node ${SCRIPT}\`; a test fails when this copy is stale.`,
+    "# That file is rendered from the monitoring mixin: edit mixin/, then run `npm run mixin`",
+    "# (which runs this script too); a test fails when this copy is stale.",
   ];
 }
 

@@ -193,7 +193,7 @@ describe("alert rules", () => {
 
   it("has the alerts the runbook and Alertmanager configuration expect", () => {
     expect(alerts.map((rule) => rule.alert).sort()).toEqual([
-      "PartnerCenterAccessTokenWithoutMFA",
+      "PartnerCenterAccessTokenWithoutMfa",
       "PartnerCenterAuthenticationFailing",
       "PartnerCenterCollectorFailing",
       "PartnerCenterCustomerLowAdoption",
@@ -218,15 +218,23 @@ describe("alert rules", () => {
     for (const rule of customers?.rules ?? []) {
       expect(rule.labels?.severity, rule.alert).toBe("info");
       expect(rule.for, rule.alert).toBe("7d");
-      expect(rule.annotations?.summary, rule.alert).toContain("$labels.customer");
+      expect(rule.annotations?.description, rule.alert).toContain("$labels.customer ");
       expect(rule.annotations?.description, rule.alert).toContain("$labels.customer_id");
     }
   });
 
-  it.each(alertCases)("%s has a severity, a summary and a description", (_, rule) => {
+  // The monitoring-mixin guidelines, as mixtool lint checks them
+  // (https://monitoring.mixins.dev/#guidelines-for-alert-names-labels-and-annotations).
+  it.each(alertCases)("%s has an UpperCamelCase name and a severity", (name, rule) => {
+    expect(name).toMatch(/^([A-Z]+[a-z0-9]+)+$/);
     expect(["critical", "warning", "info"]).toContain(rule.labels?.severity);
-    expect(rule.annotations?.summary?.trim()).toBeTruthy();
-    expect(rule.annotations?.description?.trim()).toBeTruthy();
+  });
+
+  it.each(alertCases)("%s has a static summary sentence and a templated description", (_, rule) => {
+    const summary = rule.annotations?.summary ?? "";
+    expect(summary).toMatch(/^[A-Z].+\.$/);
+    expect(summary).not.toMatch(/\{\{.+\}\}/);
+    expect(rule.annotations?.description ?? "").toMatch(/\{\{.+\}\}/);
   });
 
   it.each(alertCases)("%s links to its section of the runbook", (_, rule) => {

@@ -1,0 +1,4 @@
+// prometheusAlerts: one group per concern, in this order.
+(import 'license-usage.libsonnet')
++ (import 'customers.libsonnet')
++ (import 'exporter.libsonnet')

@@ -1,0 +1,2 @@
+// grafanaDashboards: one entry per dashboard file.
+(import 'partner-center-exporter.libsonnet')
