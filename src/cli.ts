@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { readFileSync } from "node:fs";
+import { ALL_COLLECTORS } from "./collectors/index.js";
 import { renderHelp } from "./config/help.js";
 import { loadConfig } from "./config/load-config.js";
 import { createLogger } from "./log/logger.js";
@@ -27,7 +28,7 @@ async function main(): Promise<void> {
     readFile: (path) => readFileSync(path, "utf8"),
   });
   if (result.kind === "help") {
-    process.stdout.write(renderHelp(VERSION));
+    process.stdout.write(renderHelp(VERSION, ALL_COLLECTORS));
     return;
   }
   if (result.kind === "version") {
@@ -42,7 +43,7 @@ async function main(): Promise<void> {
   }
   const { config, warnings } = result;
   const scrubber = new SecretScrubber();
-  const logger = createLogger({ level: config.logLevel, format: config.logFormat, scrubber });
+  const logger = createLogger({ ...config.log, scrubber });
   for (const warning of warnings) logger.warn(warning);
 
   let exporter: Awaited<ReturnType<typeof startExporter>>;

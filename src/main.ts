@@ -5,7 +5,9 @@ import { join } from "node:path";
 import type { Logger } from "pino";
 import { AccessTokenProvider } from "./auth/access-token-provider.js";
 import { TokenClient } from "./auth/token-client.js";
-import { openTokenState } from "./auth/token-state.js";
+import { openTokenState, type TokenState } from "./auth/token-state.js";
+import { Cleanup, type Step } from "./cleanup.js";
+import type { Collector } from "./collectors/collector.js";
 import { ALL_COLLECTORS } from "./collectors/index.js";
 import { selectCollectors } from "./collectors/select.js";
 import { type Config, defaultStateDir } from "./config/load-config.js";
@@ -37,66 +39,92 @@ export class StartupError extends Error {
 const SHUTDOWN_GRACE_MS = 5_000;
 const SECRET_FILE_CHECK_MS = 5_000;
 
-/** Wires config -> auth -> client -> poller -> metrics -> HTTP, and starts polling. */
-export async function startExporter(
-  baseConfig: Config,
-  logger: Logger,
-  scrubber: SecretScrubber,
-  env: Readonly<Record<string, string | undefined>> = process.env,
-): Promise<RunningExporter> {
-  let config = baseConfig;
-  let simulator: PartnerCenterSimulator | undefined;
-  if (config.demo) {
-    // Loaded only in --demo: a real deployment never carries the simulator in memory.
-    const { PartnerCenterSimulator } = await import("./simulator/simulator.js");
-    // Every real-world quirk on (BOM included), so the default path exercises them each time.
-    simulator = new PartnerCenterSimulator();
-    const url = await simulator.start();
-    config = {
+interface Upstream {
+  readonly config: Config;
+  readonly simulator: PartnerCenterSimulator | undefined;
+}
+
+/** In --demo, the built-in simulator, and the config pointed at it; otherwise the config as is. */
+async function startUpstream(config: Config, logger: Logger, cleanup: Cleanup): Promise<Upstream> {
+  if (!config.demo) return { config, simulator: undefined };
+  // Loaded only in --demo: a real deployment never carries the simulator in memory.
+  const { PartnerCenterSimulator } = await import("./simulator/simulator.js");
+  // Every real-world quirk on (BOM included), so the default path exercises them each time.
+  const simulator = new PartnerCenterSimulator();
+  const url = await simulator.start();
+  cleanup.defer(() => simulator.stop());
+  logger.info({ simulator: url }, "demo mode: polling the built-in Partner Center simulator");
+  const { tenantId, clientId, clientSecret, initialRefreshToken } = simulator;
+  const dir = config.state.dir ?? (await mkdtemp(join(tmpdir(), "partner-center-exporter-demo-")));
+  return {
+    simulator,
+    config: {
       ...config,
-      tenantId: simulator.tenantId,
-      clientId: simulator.clientId,
-      clientSecret: simulator.clientSecret,
-      refreshToken: simulator.initialRefreshToken,
-      authorityHost: url,
-      partnerCenterUrl: url,
-      stateDir: config.stateDir ?? (await mkdtemp(join(tmpdir(), "partner-center-exporter-demo-"))),
-    };
-    logger.info({ simulator: url }, "demo mode: polling the built-in Partner Center simulator");
-  }
-  const clientSecret = new SecretSource(config.clientSecret, config.secretFiles.clientSecret, (v) =>
-    scrubber.add(v),
-  );
-  const configuredToken = new SecretSource(
-    config.refreshToken,
-    config.secretFiles.refreshToken,
-    (v) => scrubber.add(v),
-  );
+      azure: { ...config.azure, tenantId, clientId, clientSecret, authorityHost: url },
+      partnerCenter: { ...config.partnerCenter, refreshToken: initialRefreshToken, url },
+      state: { ...config.state, dir },
+    },
+  };
+}
 
-  const stateDir = config.stateDir ?? defaultStateDir(env);
-  const state = await openTokenState(stateDir, configuredToken.current(), logger);
-  if (state.refreshToken === undefined) {
-    await simulator?.stop();
-    throw new StartupError(
-      `PARTNER_CENTER_REFRESH_TOKEN (--partner-center.refresh-token): required (set it or PARTNER_CENTER_REFRESH_TOKEN_FILE, or run partner-center-exporter login; STATE_DIR ${stateDir} holds no persisted token)`,
-    );
-  }
+/** The token state once a refresh token is known. */
+type StartState = TokenState & { readonly refreshToken: string };
 
+interface Secrets {
+  readonly clientSecret: SecretSource;
+  readonly configuredToken: SecretSource;
+}
+
+/** The secrets as configured, each file re-read when it changes; every value goes to the scrubber. */
+function secretSources(config: Config, scrubber: SecretScrubber): Secrets {
+  const scrub = (value: string): void => scrubber.add(value);
+  const { secretFiles } = config;
+  return {
+    clientSecret: new SecretSource(config.azure.clientSecret, secretFiles.clientSecret, scrub),
+    configuredToken: new SecretSource(
+      config.partnerCenter.refreshToken,
+      secretFiles.refreshToken,
+      scrub,
+    ),
+  };
+}
+
+/** STATE_DIR and the refresh token to start with: the persisted one or the configured one. */
+async function openState(stateDir: string, secrets: Secrets, logger: Logger): Promise<StartState> {
+  const state = await openTokenState(stateDir, secrets.configuredToken.current(), logger);
+  const { refreshToken } = state;
+  if (refreshToken !== undefined) return { ...state, refreshToken };
+  throw new StartupError(
+    `PARTNER_CENTER_REFRESH_TOKEN (--partner-center.refresh-token): required (set it or PARTNER_CENTER_REFRESH_TOKEN_FILE, or run partner-center-exporter login; STATE_DIR ${stateDir} holds no persisted token)`,
+  );
+}
+
+function chooseCollectors(config: Config): Collector[] {
   const { collectors, problems } = selectCollectors(ALL_COLLECTORS, config.collectors, config.demo);
-  if (problems.length > 0) {
-    await simulator?.stop();
-    throw new StartupError(problems.join("\n"));
-  }
-  const metrics = new ExporterMetrics({ collectors, version: VERSION });
-  await metrics.initialize();
-  // One HTTP policy (timeouts, retries, backoff, user agent) for the authority and the API.
-  const http = httpPolicy(config, USER_AGENT);
+  if (problems.length > 0) throw new StartupError(problems.join("\n"));
+  return collectors;
+}
+
+interface ClientParts {
+  readonly secrets: Secrets;
+  readonly state: StartState;
+  readonly metrics: ExporterMetrics;
+  readonly logger: Logger;
+  readonly scrubber: SecretScrubber;
+}
+
+/** The token authority and the API behind one HTTP policy (timeouts, retries, user agent). */
+function partnerCenterClient(config: Config, parts: ClientParts): PartnerCenterClient {
+  const { secrets, state, metrics, logger, scrubber } = parts;
+  const http = httpPolicy(config.partnerCenter, USER_AGENT);
+  const clientSecret = (): string | undefined => secrets.clientSecret.current();
+  const { authorityHost, tenantId, clientId, resource } = config.azure;
   const tokenClient = new TokenClient({
-    authorityHost: config.authorityHost,
-    tenantId: config.tenantId,
-    clientId: config.clientId,
-    clientSecret: () => clientSecret.current(),
-    resource: config.resource,
+    authorityHost,
+    tenantId,
+    clientId,
+    clientSecret,
+    resource,
     ...http,
   });
   const tokens = new AccessTokenProvider({
@@ -105,90 +133,147 @@ export async function startExporter(
     refreshToken: state.refreshToken,
     refreshTokenIssuedAt: state.issuedAt,
     configuredSha256: state.configuredSha256,
-    configuredRefreshToken: () => configuredToken.current(),
-    clientSecret: () => clientSecret.current(),
+    configuredRefreshToken: () => secrets.configuredToken.current(),
+    clientSecret,
     logger,
     scrubber,
     observer: metrics.tokenObserver,
   });
-  const client = new PartnerCenterClient({
-    baseUrl: config.partnerCenterUrl,
-    locale: config.locale,
+  return new PartnerCenterClient({
+    baseUrl: config.partnerCenter.url,
+    locale: config.partnerCenter.locale,
     ...http,
     tokens,
     observer: metrics.apiObserver,
     logger,
   });
-  const poller = new Poller({
+}
+
+function buildPoller(
+  config: Config,
+  collectors: readonly Collector[],
+  client: PartnerCenterClient,
+  metrics: ExporterMetrics,
+  logger: Logger,
+): Poller {
+  const { groupBy, filter, maxSeries, pageSize } = config.customer;
+  return new Poller({
     collectors,
     collectorOptions: {
-      customerGroupBy: config.customerGroupBy,
-      customerFilter: config.customerFilter,
-      customerMaxSeries: config.customerMaxSeries,
-      customerPageSize: config.customerPageSize,
+      customerGroupBy: groupBy,
+      customerFilter: filter,
+      customerMaxSeries: maxSeries,
+      customerPageSize: pageSize,
     },
     client,
-    intervalMs: config.pollIntervalMs,
-    timeoutMs: config.pollTimeoutMs,
+    intervalMs: config.poll.intervalMs,
+    timeoutMs: config.poll.timeoutMs,
     sink: metrics,
     logger,
   });
-  let server: RunningServer;
+}
+
+/** The HTTP server; a bad web config or a busy address is the operator's to fix (one line). */
+async function startServer(
+  config: Config,
+  metrics: ExporterMetrics,
+  poller: Poller,
+  logger: Logger,
+): Promise<RunningServer> {
+  const { listenAddresses, systemdSocket, telemetryPath, configFile } = config.web;
   try {
-    server = await serve({
+    return await serve({
       metrics,
       pollStatus: poller.status,
-      telemetryPath: config.telemetryPath,
+      telemetryPath,
       version: VERSION,
       logger,
-      listen: config.listenAddresses,
-      systemdSocket: config.systemdSocket,
+      listen: listenAddresses,
+      systemdSocket,
       env: process.env,
-      webConfigFile: config.webConfigFile,
+      webConfigFile: configFile,
     });
   } catch (error) {
-    await simulator?.stop();
     if (error instanceof WebConfigError || error instanceof ListenError) {
       throw new StartupError(error.message);
     }
     throw error;
   }
-  logger.info(
-    {
-      url: server.url,
-      ...(server.urls.length > 1 ? { urls: server.urls } : {}),
-      version: VERSION,
-      pollInterval: `${config.pollIntervalMs}ms`,
-      partnerCenter: config.partnerCenterUrl,
-      collectors: collectors.map((c) => c.name),
-      stateDir,
-    },
-    "partner-center-exporter listening",
-  );
-  poller.start();
-  // A re-consented token or a new client secret dropped into a mounted file: if polls are failing,
-  // try again now instead of at the next interval.
-  const watched = [clientSecret.path, configuredToken.path].filter(
+}
+
+/**
+ * A re-consented token or a new client secret dropped into a mounted file: if polls are failing,
+ * try again now instead of at the next interval. Returns the step that stops watching.
+ */
+function watchSecretFiles(secrets: Secrets, poller: Poller): Step {
+  const paths = [secrets.clientSecret.path, secrets.configuredToken.path].filter(
     (p): p is string => p !== undefined,
   );
-  for (const path of watched) {
+  for (const path of paths) {
     // The token provider re-reads the files itself when the poll asks it for a token.
     watchFile(path, { interval: SECRET_FILE_CHECK_MS, persistent: false }, () => {
       if (poller.status.lastPollOk === false) void poller.pollOnce();
     });
   }
-
-  return {
-    url: server.url,
-    metrics,
-    poller,
-    stateDir,
-    simulator,
-    async stop() {
-      for (const path of watched) unwatchFile(path);
-      await poller.stop();
-      await server.close(SHUTDOWN_GRACE_MS);
-      await simulator?.stop();
-    },
+  return () => {
+    for (const path of paths) unwatchFile(path);
   };
+}
+
+interface Started {
+  readonly config: Config;
+  readonly server: RunningServer;
+  readonly collectors: readonly Collector[];
+  readonly stateDir: string;
+}
+
+function logListening(logger: Logger, { config, server, collectors, stateDir }: Started): void {
+  const urls = server.urls.length > 1 ? { urls: server.urls } : {};
+  logger.info(
+    {
+      url: server.url,
+      ...urls,
+      version: VERSION,
+      pollInterval: `${config.poll.intervalMs}ms`,
+      partnerCenter: config.partnerCenter.url,
+      collectors: collectors.map((c) => c.name),
+      stateDir,
+    },
+    "partner-center-exporter listening",
+  );
+}
+
+/**
+ * Wires config -> auth -> client -> poller -> metrics -> HTTP, and starts polling: each stage's
+ * undo goes on one cleanup stack, run in reverse on a failed start or on stop.
+ */
+export async function startExporter(
+  baseConfig: Config,
+  logger: Logger,
+  scrubber: SecretScrubber,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<RunningExporter> {
+  const cleanup = new Cleanup();
+  try {
+    const { config, simulator } = await startUpstream(baseConfig, logger, cleanup);
+    const secrets = secretSources(config, scrubber);
+    const stateDir = config.state.dir ?? defaultStateDir(env);
+    const state = await openState(stateDir, secrets, logger);
+    const collectors = chooseCollectors(config);
+    const metrics = new ExporterMetrics({ collectors, version: VERSION });
+    await metrics.initialize();
+    const client = partnerCenterClient(config, { secrets, state, metrics, logger, scrubber });
+    const poller = buildPoller(config, collectors, client, metrics, logger);
+    const server = await startServer(config, metrics, poller, logger);
+    cleanup.defer(() => server.close(SHUTDOWN_GRACE_MS));
+    logListening(logger, { config, server, collectors, stateDir });
+    poller.start();
+    cleanup.defer(() => poller.stop());
+    cleanup.defer(watchSecretFiles(secrets, poller));
+    return { url: server.url, metrics, poller, stateDir, simulator, stop: () => cleanup.run() };
+  } catch (error) {
+    // The start-up failure is the one to report, not a failure while undoing it.
+    await cleanup.run().catch(() => undefined);
+    throw error;
+  }
 }

@@ -1,3 +1,4 @@
+import { settingDefaults } from "../config/load-config.js";
 import type { PartnerCenterClient } from "../partner-center/client.js";
 
 /** A gauge a collector publishes: declared once, filled on every successful poll. */
@@ -37,11 +38,14 @@ export interface CollectorOptions {
   readonly customerPageSize: number;
 }
 
+const { customer } = settingDefaults();
+
+/** The settings' defaults (CUSTOMER_*), except the grouping: each collector's own by default. */
 export const DEFAULT_COLLECTOR_OPTIONS: CollectorOptions = {
   customerGroupBy: undefined,
-  customerFilter: undefined,
-  customerMaxSeries: 50_000,
-  customerPageSize: 10_000,
+  customerFilter: customer.filter,
+  customerMaxSeries: customer.maxSeries,
+  customerPageSize: customer.pageSize,
 };
 
 export interface CollectContext {

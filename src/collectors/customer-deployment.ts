@@ -1,4 +1,4 @@
-import { GROUPABLE_FIELDS } from "../config/load-config.js";
+import { GROUPABLE_FIELDS } from "../partner-center/fields.js";
 import { CUSTOMER_DEPLOYMENT_PATH } from "../partner-center/paths.js";
 import { CUSTOMER_PRODUCT_LABELS, commercialCollector } from "./commercial-collector.js";
 

@@ -8,22 +8,20 @@ export interface Cloud {
 export const CLOUD_NAMES = ["global", "usgov", "china"] as const;
 export type CloudName = (typeof CLOUD_NAMES)[number];
 
+/** In every cloud the API's resource (the token's audience) is its own base URL. */
+function cloud(authorityHost: string, partnerCenterUrl: string): Cloud {
+  return { authorityHost, partnerCenterUrl, resource: partnerCenterUrl };
+}
+
+const GLOBAL_API = "https://api.partnercenter.microsoft.com";
+
 export const CLOUDS: Readonly<Record<CloudName, Cloud>> = {
-  global: {
-    authorityHost: "https://login.microsoftonline.com",
-    partnerCenterUrl: "https://api.partnercenter.microsoft.com",
-    resource: "https://api.partnercenter.microsoft.com",
-  },
+  global: cloud("https://login.microsoftonline.com", GLOBAL_API),
   // US Government uses the global API host with its own authority (partner-center-rest-urls).
-  usgov: {
-    authorityHost: "https://login.microsoftonline.us",
-    partnerCenterUrl: "https://api.partnercenter.microsoft.com",
-    resource: "https://api.partnercenter.microsoft.com",
-  },
+  usgov: cloud("https://login.microsoftonline.us", GLOBAL_API),
   // Operated by 21Vianet.
-  china: {
-    authorityHost: "https://login.chinacloudapi.cn",
-    partnerCenterUrl: "https://partner.partnercenterapi.microsoftonline.cn",
-    resource: "https://partner.partnercenterapi.microsoftonline.cn",
-  },
+  china: cloud(
+    "https://login.chinacloudapi.cn",
+    "https://partner.partnercenterapi.microsoftonline.cn",
+  ),
 };

@@ -1,232 +1,295 @@
-/** The exporter's settings: one table, read by the loader, `--help` and the README check. */
+/**
+ * The exporter's settings: one table, the only source the loader, `--help`, the README and the
+ * login command read. Each entry: its names, its parser (bounds, choices), its default, its place.
+ */
+import { MAX_BACKOFF_MS } from "../net/backoff.js";
+import { DEFAULT_GROUP_BY, GROUPABLE_FIELDS } from "../partner-center/fields.js";
+import { MAX_PAGE_SIZE } from "../partner-center/paging.js";
+import type { Cloud } from "./clouds.js";
+import { CLOUD_NAMES } from "./clouds.js";
+import {
+  boolean,
+  choice,
+  duration,
+  httpUrl,
+  integer,
+  list,
+  listenAddresses,
+  matching,
+  text,
+  type ValueParser,
+} from "./parsers.js";
 
-export type SettingKind =
-  | "string"
-  | "secret"
-  | "url"
-  | "duration"
-  | "integer"
-  | "listen"
-  | "enum"
-  | "boolean"
-  | "path";
+export type { SettingKind } from "./parsers.js";
 
-export interface SettingSpec {
+export interface SettingSpec extends ValueParser<unknown> {
   /** Environment variable name; secrets are also read from `${env}_FILE`. */
   readonly env: string;
   /** Canonical flag, without the leading dashes. */
   readonly flag: string;
-  readonly kind: SettingKind;
+  /** Its place in Config: `section.field`, or a top-level field. */
+  readonly at: string;
+  /** One line for --help and the README (Markdown backticks allowed). */
   readonly help: string;
-  /** Default as text; absent means "no default". */
+  /** Default as text, parsed as a given value would be; absent means "no default". */
   readonly default?: string;
-  readonly choices?: readonly string[];
+  /** What --demo uses instead of `default`. */
+  readonly demoDefault?: string;
+  /** The default is the chosen cloud's (AZURE_CLOUD); an explicit value wins. */
+  readonly perCloud?: keyof Cloud;
+  /** For the documentation when there is no fixed default (it is decided later). */
+  readonly documentedDefault?: string;
+  /** The default is the collectors that are on by default (the registry knows them). */
+  readonly defaultFromCollectors?: true;
   /** Required to talk to the real Partner Center (not in --demo). */
   readonly required?: boolean;
   /** The flag may be given several times; the values join as a comma list, as in the env var. */
   readonly repeatable?: boolean;
+  /** The login command reads it too. */
+  readonly login?: boolean;
 }
 
 export const DEFAULT_PORT = 9841;
+const DEFAULT_POLL_INTERVAL = "1h";
+const MINUTE_MS = 60_000;
+const TIGHT_POLLING = "Partner Center discourages tight polling and its data changes about daily";
 
 export const SETTINGS = [
   {
     env: "AZURE_TENANT_ID",
     flag: "azure.tenant-id",
-    kind: "string",
+    at: "azure.tenantId",
     help: "Partner's Entra ID tenant (id or domain)",
     required: true,
+    login: true,
+    ...matching(/^[A-Za-z0-9.-]+$/, () => "must be a tenant id or domain"),
   },
   {
     env: "AZURE_CLIENT_ID",
     flag: "azure.client-id",
-    kind: "string",
+    at: "azure.clientId",
     help: "Client id of the app registration",
     required: true,
+    login: true,
+    ...text("string"),
   },
   {
     env: "AZURE_CLIENT_SECRET",
     flag: "azure.client-secret",
-    kind: "secret",
-    help: "Client secret of the app registration (a *_FILE is re-read when it changes)",
+    at: "azure.clientSecret",
+    help: "Its client secret",
     required: true,
+    login: true,
+    ...text("secret"),
   },
   {
     env: "PARTNER_CENTER_REFRESH_TOKEN",
     flag: "partner-center.refresh-token",
-    kind: "secret",
-    help: "App+User refresh token (the first one; rotated ones are persisted under STATE_DIR). Optional when STATE_DIR already holds one; a *_FILE is re-read when it changes",
+    at: "partnerCenter.refreshToken",
+    help: "App+User refresh token, the first one (rotated ones are persisted under `STATE_DIR`)",
+    documentedDefault: "required unless `STATE_DIR` holds one",
+    ...text("secret"),
   },
   {
     env: "AZURE_CLOUD",
     flag: "cloud",
-    kind: "enum",
-    help: "Which cloud: global, usgov or china (21Vianet); picks the authority and API URL unless they are set",
+    at: "azure.cloud",
+    help: "Which cloud (`china` is 21Vianet's): picks the authority, API URL and resource",
     default: "global",
-    choices: ["global", "usgov", "china"],
+    login: true,
+    ...choice(CLOUD_NAMES),
   },
   {
     env: "AZURE_AUTHORITY_HOST",
     flag: "azure.authority-host",
-    kind: "url",
-    help: "Token authority",
-    default: "https://login.microsoftonline.com (per --cloud)",
+    at: "azure.authorityHost",
+    help: "Token authority (wins over `--cloud`)",
+    perCloud: "authorityHost",
+    login: true,
+    ...httpUrl(),
   },
   {
     env: "PARTNER_CENTER_URL",
     flag: "partner-center.url",
-    kind: "url",
-    help: "Partner Center API base URL",
-    default: "https://api.partnercenter.microsoft.com (per --cloud)",
+    at: "partnerCenter.url",
+    help: "API base URL (wins over `--cloud`)",
+    perCloud: "partnerCenterUrl",
+    ...httpUrl(),
   },
   {
     env: "PARTNER_CENTER_LOCALE",
     flag: "partner-center.locale",
-    kind: "string",
-    help: "X-Locale header sent to Partner Center",
+    at: "partnerCenter.locale",
+    help: "`X-Locale` header sent to Partner Center",
     default: "en-US",
+    ...matching(/^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$/, (value) => `${value} is not a locale`),
   },
   {
     env: "POLL_INTERVAL",
     flag: "poll.interval",
-    kind: "duration",
-    help: "Time between polls (500ms, 30s, 15m, 1h); under a minute is allowed with a warning; --demo defaults to 15s",
-    default: "1h",
+    at: "poll.intervalMs",
+    help: `Time between polls: \`500ms\`, \`30s\`, \`15m\`, \`1h\`. Under a minute is allowed with a warning: ${TIGHT_POLLING}`,
+    default: DEFAULT_POLL_INTERVAL,
+    // The demo's data drifts by the minute; an hourly poll would show a flat line.
+    demoDefault: "15s",
+    ...duration({
+      minMs: 100,
+      adviseBelowMs: MINUTE_MS,
+      advice: `${TIGHT_POLLING}; consider ${DEFAULT_POLL_INTERVAL}`,
+    }),
   },
   {
     env: "POLL_TIMEOUT",
     flag: "poll.timeout",
-    kind: "duration",
+    at: "poll.timeoutMs",
     help: "Deadline for a whole poll, retries included",
     default: "5m",
+    ...duration({ minMs: 100 }),
   },
   {
     env: "REQUEST_TIMEOUT",
     flag: "partner-center.request-timeout",
-    kind: "duration",
+    at: "partnerCenter.requestTimeoutMs",
     help: "Timeout of one HTTP request to Partner Center or the token authority",
     default: "30s",
+    ...duration({ minMs: 10 }),
   },
   {
     env: "MAX_RETRIES",
     flag: "partner-center.max-retries",
-    kind: "integer",
-    help: "Retries of one request on 429, 5xx, timeouts and network errors",
+    at: "partnerCenter.maxRetries",
+    help: "Retries of one request on timeouts, network errors and 5xx, and on 429 and 408 from the API (the token authority's 4xx are refusals, never retried)",
     default: "3",
+    ...integer(0, 20),
   },
   {
     env: "RETRY_BACKOFF",
     flag: "partner-center.retry-backoff",
-    kind: "duration",
-    help: "First retry delay; doubles on each retry, with jitter, up to 30s",
+    at: "partnerCenter.retryBackoffMs",
+    help: `First retry delay; doubles per retry with jitter, up to ${MAX_BACKOFF_MS / 1000} s`,
     default: "1s",
+    ...duration({ minMs: 1 }),
   },
   {
     env: "MAX_RETRY_AFTER",
     flag: "partner-center.max-retry-after",
-    kind: "duration",
-    help: "Cap on how long a Retry-After header makes a retry wait",
+    at: "partnerCenter.maxRetryAfterMs",
+    help: "Cap on the wait a `Retry-After` header asks for",
     default: "2m",
+    ...duration({ minMs: 0 }),
   },
   {
     env: "COLLECTORS",
     flag: "collectors",
-    kind: "string",
-    help: "Comma list of collectors to run (partner-usage, partner-deployment, customer-usage, customer-deployment); --collector.NAME and --no-collector.NAME add or remove one; --demo runs them all",
-    default: "partner-usage",
+    at: "collectors.list",
+    help: "Comma list of collectors (see `--collector.NAME` and the Collectors section); `--collector.NAME` / `--no-collector.NAME` add or remove one; `--demo` runs them all",
+    defaultFromCollectors: true,
+    ...list(),
   },
   {
     env: "CUSTOMER_GROUP_BY",
     flag: "customer.group-by",
-    kind: "string",
-    help: "groupby fields for the customer collectors (customerTenantId, customerName, productId, productName, workloadCode, workloadName, serviceCode, serviceName, channel); fields an endpoint lacks are left out",
-    default:
-      "customerTenantId,customerName,workloadCode,workloadName,serviceCode,serviceName,channel",
+    at: "customer.groupBy",
+    help: "The API's `groupby` fields for the customer collectors; fields an endpoint lacks (workloads for deployment) are left out of its request",
+    default: DEFAULT_GROUP_BY.join(","),
+    ...list(GROUPABLE_FIELDS),
   },
   {
     env: "CUSTOMER_FILTER",
     flag: "customer.filter",
-    kind: "string",
-    help: "filter expression for the customer collectors, passed through (e.g. \"serviceCode eq 'o365'\")",
+    at: "customer.filter",
+    help: "The API's `filter` expression for the customer collectors, passed through (e.g. `serviceCode eq 'o365'`)",
+    ...text("string"),
   },
   {
     env: "CUSTOMER_MAX_SERIES",
     flag: "customer.max-series",
-    kind: "integer",
-    help: "Rows a customer collector accepts per poll; more fails the poll (never a silent truncation)",
+    at: "customer.maxSeries",
+    help: "Rows a customer collector accepts per poll; more fails its poll (`too_many_series`), never a silent truncation",
     default: "50000",
+    ...integer(1, 10_000_000),
   },
   {
     env: "CUSTOMER_PAGE_SIZE",
     flag: "customer.page-size",
-    kind: "integer",
-    help: "Rows per page (the API's top) for the customer collectors, at most 10000",
-    default: "10000",
+    at: "customer.pageSize",
+    help: "Rows per page (the API's `top`) for the customer collectors",
+    default: String(MAX_PAGE_SIZE),
+    ...integer(1, MAX_PAGE_SIZE),
   },
   {
     env: "STATE_DIR",
     flag: "state.dir",
-    kind: "path",
-    help: "Where rotated refresh tokens are persisted (mode 0600); --demo uses a temporary one unless set",
-    default: "$XDG_STATE_HOME/partner-center-exporter (~/.local/state/partner-center-exporter)",
+    at: "state.dir",
+    help: "Where rotated refresh tokens are persisted (mode 0600)",
+    documentedDefault:
+      "`$XDG_STATE_HOME/partner-center-exporter` (`~/.local/state/partner-center-exporter`); a temporary directory in `--demo`",
+    login: true,
+    ...text("path"),
   },
   {
     env: "WEB_LISTEN_ADDRESS",
     flag: "web.listen-address",
-    kind: "listen",
-    help: "host:port to serve on; repeat the flag (or give a comma list) to serve on several",
+    at: "web.listenAddresses",
+    help: "`host:port` to serve on; repeat the flag (or give a comma list in the variable) to serve on several",
     default: `:${DEFAULT_PORT}`,
     repeatable: true,
+    ...listenAddresses(),
   },
   {
     env: "WEB_SYSTEMD_SOCKET",
     flag: "web.systemd-socket",
-    kind: "boolean",
-    help: "Serve on the sockets systemd passes (socket activation: LISTEN_FDS, LISTEN_PID) instead of --web.listen-address (Linux only)",
+    at: "web.systemdSocket",
+    help: "Serve on the sockets systemd passes (socket activation: `LISTEN_FDS`, `LISTEN_PID`) instead of `--web.listen-address` (Linux only)",
     default: "false",
+    ...boolean(),
   },
   {
     env: "WEB_TELEMETRY_PATH",
     flag: "web.telemetry-path",
-    kind: "string",
-    help: "Path under which metrics are served",
+    at: "web.telemetryPath",
+    help: "Path of the metrics",
     default: "/metrics",
+    ...matching(/^\/[^\s?#]+$/, (value) => `${value} must be a path such as /metrics`),
   },
   {
     env: "WEB_CONFIG_FILE",
     flag: "web.config.file",
-    kind: "path",
-    help: "Web configuration file (Prometheus exporter-toolkit format) for TLS and basic auth on every endpoint",
+    at: "web.configFile",
+    help: "A web configuration file in the Prometheus exporter-toolkit format: `tls_server_config` (TLS, client certificates), `http_server_config.headers` and `basic_auth_users` (bcrypt hashes) for every endpoint, read as the toolkit reads it (users and headers on every request, TLS on every connection: no restart)",
+    ...text("path"),
   },
   {
     env: "LOG_LEVEL",
     flag: "log.level",
-    kind: "enum",
+    at: "log.level",
     help: "Log level",
     default: "info",
-    choices: ["debug", "info", "warn", "error"],
+    ...choice(["debug", "info", "warn", "error"]),
   },
   {
     env: "LOG_FORMAT",
     flag: "log.format",
-    kind: "enum",
-    help: "json, or pretty for people; auto is pretty on a terminal and json otherwise",
+    at: "log.format",
+    help: "How log lines look: `pretty` for people, `json` for machines, `auto` pretty on a terminal and JSON otherwise",
     default: "auto",
-    choices: ["auto", "json", "pretty"],
+    ...choice(["auto", "json", "pretty"]),
   },
   {
     env: "DEMO",
     flag: "demo",
-    kind: "boolean",
-    help: "Start the built-in Partner Center simulator on loopback and poll it; no credentials needed",
+    at: "demo",
+    help: "Poll the built-in Partner Center simulator on loopback; no credentials needed",
     default: "false",
+    ...boolean(),
   },
 ] as const satisfies readonly SettingSpec[];
 
-export type SettingEnv = (typeof SETTINGS)[number]["env"];
+export type SettingEntry = (typeof SETTINGS)[number];
+export type SettingEnv = SettingEntry["env"];
 
-/** The env-style spelling of a flag is accepted too: --poll-interval for --poll.interval. */
-export function flagAliases(spec: SettingSpec): string[] {
-  const kebab = spec.env.toLowerCase().replaceAll("_", "-");
-  return kebab === spec.flag ? [spec.flag] : [spec.flag, kebab];
+export function settingNamed(env: SettingEnv): SettingSpec {
+  const spec: SettingSpec | undefined = SETTINGS.find((s) => s.env === env);
+  if (spec === undefined) throw new Error(`no setting ${env}`);
+  return spec;
 }

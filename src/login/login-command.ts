@@ -1,10 +1,13 @@
 import { readFileSync } from "node:fs";
 import { Writable } from "node:stream";
 import { sha256 } from "../auth/refresh-token-store.js";
-import { TokenClient } from "../auth/token-client.js";
+import { TokenClient, type TokenGrant } from "../auth/token-client.js";
 import { openTokenState } from "../auth/token-state.js";
-import { parseDuration } from "../config/duration.js";
-import { defaultStateDir, loadConfig } from "../config/load-config.js";
+import { type FlagSpec, flagLabel, readFlags } from "../config/argv.js";
+import { helpEntry } from "../config/help.js";
+import { type Config, defaultStateDir, loadConfig } from "../config/load-config.js";
+import { boolean, choice, duration, integer, type ValueParser } from "../config/parsers.js";
+import { SETTINGS } from "../config/settings.js";
 import { createLogger } from "../log/logger.js";
 import { SecretScrubber } from "../log/secret-scrubber.js";
 import { httpPolicy } from "../net/exchange.js";
@@ -12,88 +15,84 @@ import { USER_AGENT } from "../version.js";
 import { browserLogin } from "./browser-flow.js";
 import { deviceLogin } from "./device-flow.js";
 
-export const LOGIN_HELP = `Usage: partner-center-exporter login [login flags] [exporter flags]
+/** A flag of the login command, declared as the exporter's settings are: parser, default, help. */
+type LoginFlag<T> = FlagSpec & ValueParser<T> & { readonly help: string; readonly default: string };
 
-Signs in once, interactively and with MFA, and stores the first refresh token where the
-exporter finds it (STATE_DIR/refresh-token.json, mode 0600).
+const FLOW: LoginFlag<"browser" | "device"> = {
+  flag: "flow",
+  help: "`browser`: the authorization-code flow with PKCE; prints a URL and waits on 127.0.0.1 for the redirect (register http://localhost:PORT/ as a redirect URI). `device`: the device-code flow, for machines without a browser",
+  default: "browser",
+  ...choice(["browser", "device"]),
+};
+const PORT: LoginFlag<number> = {
+  flag: "port",
+  help: "Loopback port of the redirect (0 picks a free one)",
+  default: "8400",
+  ...integer(0, 65535),
+};
+const TIMEOUT: LoginFlag<number> = {
+  flag: "timeout",
+  help: "How long to wait for the sign-in",
+  default: "5m",
+  ...duration({ minMs: 1 }),
+};
+const PRINT: LoginFlag<boolean> = {
+  flag: "print",
+  help: "Print the refresh token once on stdout (for a secret store) instead of saving it under STATE_DIR",
+  default: "false",
+  ...boolean(),
+};
+const LOGIN_FLAGS: readonly LoginFlag<unknown>[] = [FLOW, PORT, TIMEOUT, PRINT];
 
-Login flags:
-  --flow browser|device   browser: the authorization-code flow with PKCE; prints a URL and waits
-                          on 127.0.0.1 for the redirect (register http://localhost:PORT/ as a
-                          redirect URI). device: the device-code flow, for machines without a
-                          browser. Default browser.
-  --port N                Loopback port of the redirect (default 8400; 0 picks a free one)
-  --timeout DURATION      How long to wait for the sign-in (default 5m)
-  --print                 Print the refresh token once on stdout (for a secret store) instead of
-                          saving it under STATE_DIR
-
-Exporter flags and environment variables used: AZURE_TENANT_ID, AZURE_CLIENT_ID,
-AZURE_CLIENT_SECRET(_FILE), AZURE_CLOUD, AZURE_AUTHORITY_HOST, STATE_DIR (see --help).
-`;
-
-interface LoginFlags {
-  flow: "browser" | "device";
-  port: number;
-  timeoutMs: number;
-  print: boolean;
-  help: boolean;
-  rest: string[];
-  problems: string[];
+function loginHelp(): string {
+  const flags = LOGIN_FLAGS.flatMap((f) => {
+    const choices = f.choices === undefined ? [] : [`one of ${f.choices.join(", ")}`];
+    return helpEntry(f.flag, f.kind !== "boolean", f.help, [`default ${f.default}`, ...choices]);
+  });
+  const used = SETTINGS.filter((s) => "login" in s && s.login).map((s) =>
+    s.kind === "secret" ? `${s.env}(_FILE)` : s.env,
+  );
+  return [
+    "Usage: partner-center-exporter login [login flags] [exporter flags]",
+    "",
+    "Signs in once, interactively and with MFA, and stores the first refresh token where the",
+    "exporter finds it (STATE_DIR/refresh-token.json, mode 0600).",
+    "",
+    "Login flags:",
+    ...flags,
+    "",
+    `Exporter flags and environment variables used: ${used.join(", ")} (see --help).`,
+    "",
+  ].join("\n");
 }
 
-function parseLoginFlags(argv: readonly string[]): LoginFlags {
-  const flags: LoginFlags = {
-    flow: "browser",
-    port: 8400,
-    timeoutMs: 300_000,
-    print: false,
-    help: false,
-    rest: [],
-    problems: [],
+export const LOGIN_HELP = loginHelp();
+
+interface LoginFlags {
+  readonly flow: "browser" | "device";
+  readonly port: number;
+  readonly timeoutMs: number;
+  readonly print: boolean;
+  readonly help: boolean;
+  /** The exporter's flags, for loadConfig. */
+  readonly rest: readonly string[];
+}
+
+function parseLoginFlags(argv: readonly string[], problems: string[]): LoginFlags {
+  const read = readFlags(argv, LOGIN_FLAGS, problems, true);
+  const value = <T>(spec: LoginFlag<T>): T =>
+    spec.parse(read.values.get(spec)?.value ?? spec.default, {
+      problem: (text) => problems.push(`${flagLabel(spec)}: ${text}`),
+      warning: () => undefined,
+    });
+  return {
+    flow: value(FLOW),
+    port: value(PORT),
+    timeoutMs: value(TIMEOUT),
+    print: value(PRINT),
+    help: read.help,
+    rest: read.rest,
   };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? "";
-    const [name, inline] = arg.includes("=")
-      ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)]
-      : [arg, undefined];
-    const value = (): string => {
-      if (inline !== undefined) return inline;
-      i++;
-      return argv[i] ?? "";
-    };
-    switch (name) {
-      case "--flow": {
-        const flow = value();
-        if (flow === "browser" || flow === "device") flags.flow = flow;
-        else flags.problems.push(`--flow: "${flow}" is not browser or device`);
-        break;
-      }
-      case "--port": {
-        const text = value();
-        const port = /^\d+$/.test(text) ? Number(text) : Number.NaN;
-        if (port >= 0 && port <= 65535) flags.port = port;
-        else flags.problems.push(`--port: "${text}" is not a port`);
-        break;
-      }
-      case "--timeout": {
-        const text = value();
-        const ms = parseDuration(text);
-        if (ms !== undefined && ms > 0) flags.timeoutMs = ms;
-        else flags.problems.push(`--timeout: "${text}" is not a duration`);
-        break;
-      }
-      case "--print":
-        flags.print = true;
-        break;
-      case "--help":
-      case "-h":
-        flags.help = true;
-        break;
-      default:
-        flags.rest.push(arg);
-    }
-  }
-  return flags;
 }
 
 export interface LoginIo {
@@ -103,77 +102,48 @@ export interface LoginIo {
   readonly stderr: (text: string) => void;
 }
 
-/** `partner-center-exporter login`: returns the process exit code. */
-export async function runLogin(io: LoginIo): Promise<number> {
-  const flags = parseLoginFlags(io.argv);
-  if (flags.help) {
-    io.stdout(LOGIN_HELP);
-    return 0;
-  }
+/** The exporter's settings login needs, or undefined with the problems added. */
+function loginConfig(io: LoginIo, flags: LoginFlags, problems: string[]): Config | undefined {
   const result = loadConfig({
     argv: flags.rest,
     env: io.env,
     readFile: (p) => readFileSync(p, "utf8"),
   });
-  const problems = [...flags.problems, ...(result.kind === "invalid" ? result.problems : [])];
-  if (result.kind === "run" && result.config.demo)
+  if (result.kind === "invalid") problems.push(...result.problems);
+  if (result.kind === "run" && result.config.demo) {
     problems.push("--demo: login signs in to a real tenant; it has no demo");
-  if (problems.length > 0 || result.kind !== "run") {
-    for (const problem of problems) io.stderr(`configuration error: ${problem}\n`);
-    return 2;
   }
-  const { config } = result;
-  const scrubber = new SecretScrubber();
-  scrubber.add(config.clientSecret);
-  const say = (line: string): void => io.stderr(`${scrubber.scrub(line)}\n`);
+  return problems.length === 0 && result.kind === "run" ? result.config : undefined;
+}
+
+/** The interactive sign-in, by the chosen flow. */
+function signIn(
+  config: Config,
+  flags: LoginFlags,
+  say: (line: string) => void,
+): Promise<TokenGrant> {
+  const { authorityHost, tenantId, clientId, clientSecret, resource } = config.azure;
   const tokenClient = new TokenClient({
-    authorityHost: config.authorityHost,
-    tenantId: config.tenantId,
-    clientId: config.clientId,
-    clientSecret: () => config.clientSecret,
-    resource: config.resource,
-    ...httpPolicy(config, USER_AGENT),
+    authorityHost,
+    tenantId,
+    clientId,
+    clientSecret: () => clientSecret,
+    resource,
+    ...httpPolicy(config.partnerCenter, USER_AGENT),
   });
-  const scope = `${config.resource}/user_impersonation offline_access openid profile`;
-  let grant: Awaited<ReturnType<typeof browserLogin>>;
-  try {
-    grant =
-      flags.flow === "browser"
-        ? await browserLogin({
-            tokenClient,
-            clientId: config.clientId,
-            scope,
-            port: flags.port,
-            timeoutMs: flags.timeoutMs,
-            say,
-          })
-        : await deviceLogin({ tokenClient, clientId: config.clientId, scope, say });
-  } catch (error) {
-    say(`login failed: ${error instanceof Error ? error.message : String(error)}`);
-    return 1;
-  }
-  if (grant.refreshToken === undefined) {
-    say(
-      "login failed: the authority returned no refresh token (is offline_access allowed for the app?)",
-    );
-    return 1;
-  }
-  scrubber.addRotating(grant.refreshToken);
-  const mfa =
-    grant.mfa === undefined
-      ? "unknown"
-      : grant.mfa
-        ? "yes"
-        : "NO - Partner Center requires MFA for App+User calls";
-  say(`Signed in. MFA: ${mfa}.`);
-  if (flags.print) {
-    say(
-      "The refresh token follows on stdout, once. Store it in your secret store as PARTNER_CENTER_REFRESH_TOKEN.",
-    );
-    io.stdout(`${grant.refreshToken}\n`);
-    return 0;
-  }
-  const stateDir = config.stateDir ?? defaultStateDir(io.env);
+  const scope = `${resource}/user_impersonation offline_access openid profile`;
+  if (flags.flow === "device") return deviceLogin({ tokenClient, clientId, scope, say });
+  const { port, timeoutMs } = flags;
+  return browserLogin({ tokenClient, clientId, scope, port, timeoutMs, say });
+}
+
+/** Saves the token under STATE_DIR, tied to the configured one (so the exporter prefers this). */
+async function saveToken(
+  config: Config,
+  refreshToken: string,
+  io: LoginIo,
+  scrubber: SecretScrubber,
+): Promise<string> {
   const terminal = new Writable({
     write(chunk: Buffer, _encoding, done) {
       io.stderr(chunk.toString("utf8"));
@@ -181,21 +151,60 @@ export async function runLogin(io: LoginIo): Promise<number> {
     },
   });
   const logger = createLogger({ level: "warn", format: "pretty", scrubber, destination: terminal });
+  const stateDir = config.state.dir ?? defaultStateDir(io.env);
   const { store } = await openTokenState(stateDir, undefined, logger);
+  const configured = config.partnerCenter.refreshToken;
   try {
-    // Tied to the configured token, if any, so the exporter prefers this newer one over it.
-    await store.save(
-      grant.refreshToken,
-      config.refreshToken !== undefined ? sha256(config.refreshToken) : undefined,
-    );
+    await store.save(refreshToken, configured !== undefined ? sha256(configured) : undefined);
   } catch (error) {
-    say(
-      `login failed: cannot save the refresh token to ${store.path} (${(error as NodeJS.ErrnoException).code ?? "error"})`,
-    );
+    const code = (error as NodeJS.ErrnoException).code ?? "error";
+    throw new Error(`cannot save the refresh token to ${store.path} (${code})`);
+  }
+  return store.path;
+}
+
+function mfaText(mfa: boolean | undefined): string {
+  if (mfa === undefined) return "unknown";
+  return mfa ? "yes" : "NO - Partner Center requires MFA for App+User calls";
+}
+
+/** `partner-center-exporter login`: returns the process exit code. */
+export async function runLogin(io: LoginIo): Promise<number> {
+  const problems: string[] = [];
+  const flags = parseLoginFlags(io.argv, problems);
+  if (flags.help) {
+    io.stdout(LOGIN_HELP);
+    return 0;
+  }
+  const config = loginConfig(io, flags, problems);
+  if (config === undefined) {
+    for (const problem of problems) io.stderr(`configuration error: ${problem}\n`);
+    return 2;
+  }
+  const scrubber = new SecretScrubber();
+  scrubber.add(config.azure.clientSecret);
+  const say = (line: string): void => io.stderr(`${scrubber.scrub(line)}\n`);
+  try {
+    const grant = await signIn(config, flags, say);
+    if (grant.refreshToken === undefined) {
+      throw new Error(
+        "the authority returned no refresh token (is offline_access allowed for the app?)",
+      );
+    }
+    scrubber.addRotating(grant.refreshToken);
+    say(`Signed in. MFA: ${mfaText(grant.mfa)}.`);
+    if (flags.print) {
+      say(
+        "The refresh token follows on stdout, once. Store it in your secret store as PARTNER_CENTER_REFRESH_TOKEN.",
+      );
+      io.stdout(`${grant.refreshToken}\n`);
+      return 0;
+    }
+    const path = await saveToken(config, grant.refreshToken, io, scrubber);
+    say(`Refresh token saved to ${path} (mode 0600). Start the exporter with the same STATE_DIR.`);
+    return 0;
+  } catch (error) {
+    say(`login failed: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
   }
-  say(
-    `Refresh token saved to ${store.path} (mode 0600). Start the exporter with the same STATE_DIR.`,
-  );
-  return 0;
 }

@@ -131,8 +131,8 @@ describe("--cloud", () => {
     ],
   ])("%s picks its authority and API", (cloud, authority, api) => {
     const config = load({}, [`--cloud=${cloud}`]);
-    expect([config.authorityHost, config.partnerCenterUrl]).toEqual([authority, api]);
-    expect(config.resource).toBe(
+    expect([config.azure.authorityHost, config.partnerCenter.url]).toEqual([authority, api]);
+    expect(config.azure.resource).toBe(
       cloud === "china" ? api : "https://api.partnercenter.microsoft.com",
     );
   });
@@ -142,7 +142,7 @@ describe("--cloud", () => {
       AZURE_CLOUD: "china",
       AZURE_AUTHORITY_HOST: "https://login.example.test",
     });
-    expect(config.authorityHost).toBe("https://login.example.test");
-    expect(config.partnerCenterUrl).toBe("https://partner.partnercenterapi.microsoftonline.cn");
+    expect(config.azure.authorityHost).toBe("https://login.example.test");
+    expect(config.partnerCenter.url).toBe("https://partner.partnercenterapi.microsoftonline.cn");
   });
 });

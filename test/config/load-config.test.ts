@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { ALL_COLLECTORS } from "../../src/collectors/index.js";
 import { parseDuration } from "../../src/config/duration.js";
 import { renderHelp } from "../../src/config/help.js";
 import { parseListenAddress } from "../../src/config/listen-address.js";
@@ -41,14 +42,18 @@ describe("loadConfig", () => {
     expect(result.kind).toBe("run");
     if (result.kind !== "run") return;
     expect(result.config).toMatchObject({
-      tenantId: "contoso.onmicrosoft.com",
-      clientSecret: "s3cr3t-client-value",
-      refreshToken: "0.refresh-token-value",
-      authorityHost: "https://login.microsoftonline.com",
-      partnerCenterUrl: "https://api.partnercenter.microsoft.com",
-      pollIntervalMs: 3_600_000,
-      listen: { host: undefined, port: 9841 },
-      logLevel: "info",
+      azure: {
+        tenantId: "contoso.onmicrosoft.com",
+        clientSecret: "s3cr3t-client-value",
+        authorityHost: "https://login.microsoftonline.com",
+      },
+      partnerCenter: {
+        refreshToken: "0.refresh-token-value",
+        url: "https://api.partnercenter.microsoft.com",
+      },
+      poll: { intervalMs: 3_600_000 },
+      web: { listenAddresses: [{ host: undefined, port: 9841 }] },
+      log: { level: "info" },
       demo: false,
     });
     expect(result.warnings).toEqual([]);
@@ -60,8 +65,8 @@ describe("loadConfig", () => {
       "--web-listen-address",
       "127.0.0.1:9000",
     ]);
-    expect(result.kind === "run" && result.config.pollIntervalMs).toBe(1_800_000);
-    expect(result.kind === "run" && result.config.listen).toEqual({
+    expect(result.kind === "run" && result.config.poll.intervalMs).toBe(1_800_000);
+    expect(result.kind === "run" && result.config.web.listenAddresses[0]).toEqual({
       host: "127.0.0.1",
       port: 9000,
     });
@@ -72,7 +77,7 @@ describe("loadConfig", () => {
     const result = load({ ...rest, AZURE_CLIENT_SECRET_FILE: "/run/secrets/s" }, [], {
       "/run/secrets/s": "\uFEFFfrom-notepad\r\n",
     });
-    expect(result.kind === "run" && result.config.clientSecret).toBe("from-notepad");
+    expect(result.kind === "run" && result.config.azure.clientSecret).toBe("from-notepad");
   });
 
   it("reads secrets from NAME_FILE, without the trailing newline", () => {
@@ -86,8 +91,10 @@ describe("loadConfig", () => {
       [],
       { "/run/secrets/s": "from-file-secret\n", "/run/secrets/t": "from-file-token" },
     );
-    expect(result.kind === "run" && result.config.clientSecret).toBe("from-file-secret");
-    expect(result.kind === "run" && result.config.refreshToken).toBe("from-file-token");
+    expect(result.kind === "run" && result.config.azure.clientSecret).toBe("from-file-secret");
+    expect(result.kind === "run" && result.config.partnerCenter.refreshToken).toBe(
+      "from-file-token",
+    );
   });
 
   it("warns (but runs) when polling more often than once a minute", () => {
@@ -101,7 +108,7 @@ describe("loadConfig", () => {
   it("needs no credentials in --demo, and polls every 15s there unless told otherwise", () => {
     const result = load({}, ["--demo"]);
     expect(result.kind === "run" && result.config.demo).toBe(true);
-    expect(result.kind === "run" && result.config.pollIntervalMs).toBe(15_000);
+    expect(result.kind === "run" && result.config.poll.intervalMs).toBe(15_000);
   });
 
   it.each([
@@ -170,6 +177,41 @@ describe("loadConfig", () => {
     ]);
   });
 
+  it("reads every spelling: --flag value, --flag=value, repeats, --flag-file, --[no-]collector.NAME", () => {
+    const result = load(
+      VALID,
+      [
+        "--web.listen-address",
+        "127.0.0.1:1",
+        "--web.listen-address=127.0.0.1:2",
+        "--partner-center.refresh-token-file",
+        "/t",
+        "--collector.customer-usage",
+        "--no-collector.partner-usage",
+        "--no-demo",
+      ],
+      { "/t": "token-from-file\n" },
+    );
+    if (result.kind !== "run") throw new Error(JSON.stringify(result));
+    expect(result.config.web.listenAddresses.map((a) => a.port)).toEqual([1, 2]);
+    expect(result.config.partnerCenter.refreshToken).toBe("token-from-file");
+    expect(result.config.secretFiles.refreshToken).toBe("/t");
+    expect([...result.config.collectors.toggles]).toEqual([
+      ["customer-usage", true],
+      ["partner-usage", false],
+    ]);
+    expect(result.config.demo).toBe(false);
+  });
+
+  it("never takes a flag for the value of the flag before it", () => {
+    expect(problems(VALID, ["--log.level", "--demo=maybe", "--no-demo=x", "stray"])).toEqual([
+      "LOG_LEVEL (--log.level): --log.level needs a value",
+      "DEMO (--demo): --no-demo takes no value",
+      'unexpected argument "stray" (see --help)',
+      'DEMO (--demo): "maybe" is not a boolean (use true or false)',
+    ]);
+  });
+
   it("never echoes a secret in a problem", () => {
     const secret = "super-secret-client-value";
     const token = "0.super-secret-refresh-token";
@@ -210,7 +252,7 @@ describe("secrets pasted into the wrong setting", () => {
 
 describe("--help", () => {
   it("lists every setting with its flag and environment variable", () => {
-    const help = renderHelp("1.2.3");
+    const help = renderHelp("1.2.3", ALL_COLLECTORS);
     for (const spec of SETTINGS) {
       expect(help).toContain(`--${spec.flag}`);
       expect(help).toContain(`env ${spec.env}`);
