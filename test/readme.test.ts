@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { ALL_COLLECTORS } from "../src/collectors/index.js";
 import { SETTINGS } from "../src/config/settings.js";
+import { renderReadme } from "../src/docs/readme-tables.js";
 
 const readme = await readFile(new URL("../README.md", import.meta.url), "utf8");
 const ci = await readFile(new URL("../.ci/run", import.meta.url), "utf8");
@@ -12,6 +13,12 @@ describe("README, the manual", () => {
     const command = /```sh\n(.+)\n```/.exec(section)?.[1];
     expect(command).toMatch(/^apt-get update && apt-get install -y .+ && npm ci && npm test/);
     expect(ci.split("\n")).toContain(command);
+  });
+
+  it("holds the settings and collector tables as generated from their sources", () => {
+    expect(renderReadme(readme), "README.md's generated tables are stale: run npm run readme").toBe(
+      readme,
+    );
   });
 
   it.each(SETTINGS.map((s) => [s.env, s.flag] as const))(
