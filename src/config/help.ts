@@ -6,7 +6,11 @@ export interface CollectorInfo {
   readonly name: string;
   readonly defaultEnabled: boolean;
   readonly description: string;
-  readonly families: readonly { readonly name: string; readonly labelNames: readonly string[] }[];
+  readonly families: readonly {
+    readonly name: string;
+    readonly help?: string;
+    readonly labelNames: readonly string[];
+  }[];
 }
 
 /** One setting as the manual shows it (Markdown); --help and the README render the same rows. */

@@ -1,5 +1,6 @@
 import { ALL_COLLECTORS } from "../collectors/index.js";
 import { type CollectorInfo, settingRows } from "../config/help.js";
+import { SELF_METRICS, type SelfMetricDeclaration } from "../metrics/self-metrics.js";
 
 /** The README's generated tables, from the settings table and the collector registry. */
 const code = (text: string): string => `\`${text}\``;
@@ -33,9 +34,45 @@ export function collectorsTable(collectors: readonly CollectorInfo[] = ALL_COLLE
   );
 }
 
+/** The values a label takes from the start (reasons, results), said once in the table. */
+function startValues(metric: SelfMetricDeclaration): string {
+  const series = metric.start({ collectors: ALL_COLLECTORS, version: "" });
+  const parts = metric.labelNames
+    .filter((label) => label !== "collector")
+    .flatMap((label) => {
+      const values = [...new Set(series.map((s) => s.labels[label] ?? ""))].filter((v) => v !== "");
+      return values.length > 1 ? [`${code(label)}: ${values.map(code).join(", ")}`] : [];
+    });
+  return parts.length === 0 ? "" : ` (${parts.join("; ")})`;
+}
+
+const PROCESS_ROW = [
+  "`process_*`, `nodejs_*`",
+  "",
+  "",
+  "Node.js process metrics from prom-client, read at most once a second (without its `*_total` gauges, which break naming rules)",
+];
+
+/** The default collectors' families, then the exporter's own metrics (SELF_METRICS), in order. */
+export function metricsTable(collectors: readonly CollectorInfo[] = ALL_COLLECTORS): string {
+  const labels = (names: readonly string[]): string => names.map(code).join(", ");
+  const families = collectors
+    .filter((c) => c.defaultEnabled)
+    .flatMap((c) => c.families)
+    .map((f) => [code(f.name), "gauge", labels(f.labelNames), f.help ?? ""]);
+  const own = SELF_METRICS.map((m: SelfMetricDeclaration) => [
+    code(m.name),
+    m.type,
+    labels(m.labelNames),
+    startValues(m) === "" ? m.help : `${m.help.replace(/\.$/, "")}${startValues(m)}.`,
+  ]);
+  return table(["Metric", "Type", "Labels", "Meaning"], [...families, ...own, PROCESS_ROW]);
+}
+
 const TABLES: Readonly<Record<string, () => string>> = {
   settings: () => settingsTable(),
   collectors: () => collectorsTable(),
+  metrics: () => metricsTable(),
 };
 
 /** The README with every generated block (between its markers) rewritten from the source. */
