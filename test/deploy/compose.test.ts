@@ -1,11 +1,13 @@
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { cp, mkdtemp, rm } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { get } from "node:https";
 import { tmpdir } from "node:os";
 import { dirname, join, posix, resolve } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_PORT } from "../../src/config/settings.js";
+import { startHarness } from "../helpers/harness.js";
 import { keyValues, parseDockerfile } from "./support/dockerfile.js";
 import {
   expectedJobName,
@@ -33,6 +35,7 @@ interface Service {
   readonly read_only?: boolean;
   readonly cap_drop?: readonly string[];
   readonly user?: string;
+  readonly healthcheck?: { readonly test: readonly string[] };
 }
 
 interface ComposeFile {
@@ -64,6 +67,7 @@ function loadCompose(file: string): ComposeFile {
 
 const compose = loadCompose("docker-compose.yml");
 const credentials = loadCompose("docker-compose.credentials.yml");
+const tls = loadCompose("docker-compose.tls.yml");
 
 function service(name: string, file: ComposeFile = compose): Service {
   const found = file.services[name];
@@ -241,3 +245,120 @@ describe("deploy/compose", () => {
 function configured(env: Readonly<Record<string, string>>, setting: string): boolean {
   return env[setting] !== undefined || env[`${setting}_FILE`] !== undefined;
 }
+
+interface PrometheusConfig {
+  readonly rule_files: string[];
+  readonly scrape_configs: {
+    readonly job_name: string;
+    readonly scheme?: string;
+    readonly tls_config?: { readonly ca_file: string; readonly server_name: string };
+    readonly static_configs: { readonly targets: string[] }[];
+  }[];
+}
+
+/** GET over TLS as Prometheus's tls_config does: this CA, this server name. */
+function getVerified(
+  url: string,
+  ca: Buffer,
+  servername: string,
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolvePromise, reject) => {
+    get(url, { ca, servername }, (response) => {
+      let body = "";
+      response.setEncoding("utf8");
+      response.on("data", (chunk: string) => {
+        body += chunk;
+      });
+      response.on("end", () => resolvePromise({ status: response.statusCode ?? 0, body }));
+    }).on("error", reject);
+  });
+}
+
+describe("deploy/compose with TLS (docker-compose.tls.yml)", () => {
+  const exporter = service("exporter", tls);
+  const webConfig = flag(exporter, "web.config.file") ?? "";
+  const webDir = posix.dirname(webConfig);
+  const prometheus = service("prometheus", tls);
+  // The override's Prometheus config replaces the base's, at the path the base's command reads.
+  const configFile = flag(service("prometheus"), "config.file") ?? "";
+  const config = parseYaml(
+    readText(`${DIR}/prometheus.tls.yml`),
+    "prometheus.tls.yml",
+  ) as PrometheusConfig;
+  const job = config.scrape_configs.find((s) => s.job_name === expectedJobName());
+  const hostOf = (svc: Service, container: string) =>
+    binds(svc).find((m) => m.container === container)?.host;
+
+  it("starts the exporter with the web config and the certificates it names, from make-tls.sh's folder", () => {
+    expect(hostOf(exporter, webConfig)).toBe(`${COMPOSE_DIR}/web-config.yml`);
+    const web = parseYaml(readText(`${DIR}/web-config.yml`), "web-config.yml") as {
+      tls_server_config: { cert_file: string; key_file: string };
+    };
+    for (const file of [web.tls_server_config.cert_file, web.tls_server_config.key_file]) {
+      expect(hostOf(exporter, posix.join(webDir, file)), file).toBe(`${COMPOSE_DIR}/tls/${file}`);
+    }
+    expect(readText(`${DIR}/.gitignore`).split("\n")).toContain("tls/");
+    // The image's healthcheck speaks plain HTTP: the override's speaks https.
+    expect(exporter.healthcheck?.test.join(" ")).toContain(
+      `https://127.0.0.1:${DEFAULT_PORT}/healthz`,
+    );
+  });
+
+  it("has Prometheus scrape https, checking the certificate against the stack's CA", async () => {
+    expect(hostOf(prometheus, configFile)).toBe(`${COMPOSE_DIR}/prometheus.tls.yml`);
+    expect(job?.scheme).toBe("https");
+    expect(job?.static_configs[0]?.targets).toEqual([`exporter:${DEFAULT_PORT}`]);
+    const caInContainer = posix.join(posix.dirname(configFile), job?.tls_config?.ca_file ?? "");
+    expect(hostOf(prometheus, caInContainer)).toBe(`${COMPOSE_DIR}/tls/ca.crt`);
+    expect(config.rule_files).toEqual(
+      (parseYaml(readText(`${DIR}/prometheus.yml`), "prometheus.yml") as PrometheusConfig)
+        .rule_files,
+    );
+
+    // promtool checks the config with its CA and rules where the container has them.
+    const dir = await mkdtemp(join(tmpdir(), "compose-prometheus-tls-"));
+    try {
+      await cp(`${COMPOSE_DIR}/prometheus.tls.yml`, join(dir, "prometheus.yml"));
+      await cp(
+        `${ROOT}deploy/prometheus/partner-center-exporter.rules.yml`,
+        join(dir, config.rule_files[0] ?? ""),
+      );
+      await run(`${COMPOSE_DIR}/make-tls.sh`, [join(dir, "tls")]);
+      const { stdout } = await run("promtool", ["check", "config", join(dir, "prometheus.yml")]);
+      expect(stdout).toContain("SUCCESS");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("works end to end: make-tls.sh's certificates, the real exporter, Prometheus's tls_config", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "compose-tls-"));
+    const harness = await (async () => {
+      await run(`${COMPOSE_DIR}/make-tls.sh`, [join(dir, "tls")]);
+      // The container's web folder, laid out from the mounts.
+      const web = join(dir, "web");
+      await mkdir(web);
+      for (const mount of binds(exporter).filter((m) => posix.dirname(m.container) === webDir)) {
+        const source = mount.host.startsWith(`${COMPOSE_DIR}/tls/`)
+          ? join(dir, "tls", posix.basename(mount.host))
+          : mount.host;
+        await cp(source, join(web, posix.basename(mount.container)));
+      }
+      return startHarness({ env: { WEB_CONFIG_FILE: join(web, posix.basename(webConfig)) } });
+    })();
+    try {
+      const { port } = new URL(harness.exporter.url);
+      const ca = await readFile(join(dir, "tls", posix.basename(job?.tls_config?.ca_file ?? "")));
+      const answer = await getVerified(
+        `https://127.0.0.1:${port}/metrics`,
+        ca,
+        job?.tls_config?.server_name ?? "",
+      );
+      expect(answer.status).toBe(200);
+      expect(answer.body).toMatch(/^partner_center_up 1$/m);
+    } finally {
+      await harness.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
