@@ -34,9 +34,10 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY package.json package-lock.json ./
 # --ignore-scripts: prepare would run tsc, a dev dependency; dist/ comes from the build stage.
+# --omit=optional: valibot names typescript as an optional peer, which npm would otherwise install.
 # STATE_DIR belongs to the runtime user (1000 is "node" in the Node.js images); a volume mounted
 # there starts with this owner.
-RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund \
     && install -d -o 1000 -g 1000 -m 0700 /var/lib/partner-center-exporter
 COPY --from=build /src/dist ./dist
 COPY LICENSE ./
