@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import express, { type Request, type Response } from "express";
 import {
@@ -29,6 +30,8 @@ export interface SimulatorOptions extends AuthorityOptions {
   /** Customers in the commercial analytics (about 10 rows each); default 12 (the demo). */
   readonly customers?: number;
   readonly nextLinks?: NextLinkStyle;
+  /** Serve HTTPS with this certificate (as the real services do), for proxy tunnels in tests. */
+  readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer };
 }
 
 const DEMO_CUSTOMERS = 12;
@@ -112,6 +115,7 @@ export class PartnerCenterSimulator {
   readonly #customers: number;
   readonly #nextLinks: NextLinkStyle;
   readonly #quirks: ReadonlySet<Quirk>;
+  readonly #tls: SimulatorOptions["tls"];
   #rows: readonly CustomerProductRow[] | undefined;
   #seed: number | undefined;
   readonly #aggregated = new Map<string, AnalyticsRow[]>();
@@ -123,6 +127,7 @@ export class PartnerCenterSimulator {
     this.#customers = options.customers ?? DEMO_CUSTOMERS;
     this.#nextLinks = options.nextLinks ?? "absolute";
     this.#quirks = quirkSet(options.quirks);
+    this.#tls = options.tls;
   }
 
   /** The real-world quirks it reproduces (see quirks.ts). */
@@ -188,11 +193,13 @@ export class PartnerCenterSimulator {
   get url(): string {
     const address = this.#server?.address() as AddressInfo | null | undefined;
     if (!address) throw new Error("simulator not started");
-    return `http://127.0.0.1:${address.port}`;
+    return `${this.#tls ? "https" : "http"}://127.0.0.1:${address.port}`;
   }
 
   async start(port = 0, host = "127.0.0.1"): Promise<string> {
-    const server = createServer(this.#app());
+    const server = this.#tls
+      ? createHttpsServer(this.#tls, this.#app())
+      : createServer(this.#app());
     this.#server = server;
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
