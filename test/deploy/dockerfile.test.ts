@@ -187,7 +187,7 @@ describe("Dockerfile lint", () => {
       ".git/config",
       "deploy/compose/secrets/azure-client-secret",
       "state/refresh-token.json",
-      "test/cli.test.ts",
+      "test/cli/cli.test.ts",
       ".env",
     ]) {
       expect(includedByDockerignore(dockerignore, kept), kept).toBe(false);

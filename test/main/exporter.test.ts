@@ -3,25 +3,25 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { TOKEN_FILE } from "../src/auth/refresh-token-store.js";
-import { ALL_COLLECTORS } from "../src/collectors/index.js";
-import { loadConfig } from "../src/config/load-config.js";
-import { type RunningExporter, startExporter } from "../src/main.js";
+import { TOKEN_FILE } from "../../src/auth/refresh-token-store.js";
+import { ALL_COLLECTORS } from "../../src/collectors/index.js";
+import { loadConfig } from "../../src/config/load-config.js";
+import { type RunningExporter, startExporter } from "../../src/main.js";
 import {
   checkExposition,
   family,
   type ParsedFamily,
   SCRAPE_VARIANTS,
   scrapeChecked,
-} from "./helpers/exposition-check.js";
+} from "../helpers/exposition-check.js";
 import {
   type Harness,
   samplesOf,
   sampleValue,
   startHarness,
   usageItem,
-} from "./helpers/harness.js";
-import { captureLogs } from "./helpers/log-sink.js";
+} from "../helpers/harness.js";
+import { captureLogs } from "../helpers/log-sink.js";
 
 const item = usageItem;
 

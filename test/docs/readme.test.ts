@@ -1,11 +1,11 @@
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
-import { ALL_COLLECTORS } from "../src/collectors/index.js";
-import { SETTINGS } from "../src/config/settings.js";
-import { renderReadme } from "../src/docs/readme-tables.js";
+import { ALL_COLLECTORS } from "../../src/collectors/index.js";
+import { SETTINGS } from "../../src/config/settings.js";
+import { renderReadme } from "../../src/docs/readme-tables.js";
 
-const readme = await readFile(new URL("../README.md", import.meta.url), "utf8");
-const ci = await readFile(new URL("../.ci/run", import.meta.url), "utf8");
+const readme = await readFile(new URL("../../README.md", import.meta.url), "utf8");
+const ci = await readFile(new URL("../../.ci/run", import.meta.url), "utf8");
 
 describe("README, the manual", () => {
   it("holds the test command CI runs, verbatim", () => {

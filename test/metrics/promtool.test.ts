@@ -7,8 +7,8 @@ import {
   promtoolCheck,
   SCRAPE_VARIANTS,
   scrapeChecked,
-} from "./helpers/exposition-check.js";
-import { type Harness, startHarness } from "./helpers/harness.js";
+} from "../helpers/exposition-check.js";
+import { type Harness, startHarness } from "../helpers/harness.js";
 
 let harness: Harness | undefined;
 afterEach(async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Cleanup } from "../src/cleanup.js";
+import { Cleanup } from "../../src/cleanup.js";
 
 describe("Cleanup", () => {
   it("undoes in reverse, once, and reports the first failure after running every step", async () => {

@@ -1,8 +1,8 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
-import { SETTINGS } from "../src/config/settings.js";
-import { CLI, type Spawned, spawnCli } from "./helpers/process.js";
+import { SETTINGS } from "../../src/config/settings.js";
+import { CLI, type Spawned, spawnCli } from "../helpers/process.js";
 
 const run = promisify(execFile);
 let running: Spawned | undefined;
