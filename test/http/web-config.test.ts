@@ -5,9 +5,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { BASIC_AUTH_CHALLENGE } from "../../src/http/basic-auth.js";
 import type { RunningServer } from "../../src/http/server.js";
 import { loadWebConfig, WebConfigError } from "../../src/http/web-config.js";
+import { makeTestPki, type TestPki } from "../helpers/certs.js";
 import { type Harness, sampleValue, startHarness } from "../helpers/harness.js";
 import { type Spawned, spawnCli } from "../helpers/process.js";
-import { makeTestPki, type TestPki } from "./certs.js";
 import { serveHttpLayer } from "./http-layer.js";
 import { httpsGet, outcome } from "./tls-client.js";
 
