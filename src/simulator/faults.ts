@@ -35,10 +35,6 @@ export class FaultQueue {
     this.#queue = [];
   }
 
-  get pending(): number {
-    return this.#queue.length;
-  }
-
   /** The fault for this request, if any, consuming one use of it. */
   take(target: Endpoint, page = 1): Fault | undefined {
     const entry = this.#queue.find(
