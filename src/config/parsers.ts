@@ -133,6 +133,34 @@ export function httpUrl(): ValueParser<string> {
   };
 }
 
+/**
+ * An outbound proxy URL: `http://[user:password@]host:port` (or https://, or a bare host:port, as
+ * curl reads it). A secret, since it may carry credentials: never echoed, `_FILE` supported.
+ */
+export function proxyUrl(): ValueParser<string> & { readonly kind: "secret" } {
+  return {
+    kind: "secret",
+    parse(value, report) {
+      const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`;
+      let parsed: URL | undefined;
+      try {
+        parsed = new URL(withScheme);
+      } catch {
+        parsed = undefined;
+      }
+      if (parsed === undefined || parsed.hostname === "") {
+        report.problem("is not a proxy URL (http://host:port)");
+        return "";
+      }
+      if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+        report.problem(`must be an http:// or https:// proxy, not ${parsed.protocol}//`);
+        return "";
+      }
+      return parsed.href.replace(/\/+$/, "");
+    },
+  };
+}
+
 export function choice<const T extends string>(choices: readonly T[]): ValueParser<T> {
   return {
     kind: "enum",

@@ -35,7 +35,7 @@ function sourceOf(
       ? { path: flag.value, label: `--${spec.flag}-file` }
       : { text: flag.value };
   }
-  const direct = env[spec.env];
+  const direct = [...(spec.envAliases ?? []), spec.env].map((name) => env[name]).find(given);
   const file = spec.kind === "secret" ? env[`${spec.env}_FILE`] : undefined;
   if (given(direct) && given(file)) {
     problems.push(`${flagLabel(spec)}: set either ${spec.env} or ${spec.env}_FILE, not both`);

@@ -1,6 +1,7 @@
 import ky, { HTTPError, isForceRetryError, isTimeoutError, type Options } from "ky";
 import { backoffDelay, MAX_BACKOFF_MS, parseRetryAfter } from "./backoff.js";
 import { linkedAbort } from "./linked-abort.js";
+import { ProxyError, type ProxySettings, proxiedFetch, proxyFor } from "./proxy.js";
 import { BodyTooLargeError, readBodyBytes, textOf } from "./read-body.js";
 
 /** How the exporter talks HTTP to Microsoft: one policy for the API and the token authority. */
@@ -13,6 +14,8 @@ export interface HttpPolicy {
   /** Cap on the wait a Retry-After asks for. */
   readonly maxRetryAfterMs: number;
   readonly userAgent: string;
+  /** Outbound proxies (HTTPS_PROXY, HTTP_PROXY, NO_PROXY); none: every request goes direct. */
+  readonly proxy?: ProxySettings;
   /** For tests: the jitter's randomness. */
   readonly random?: () => number;
 }
@@ -24,9 +27,11 @@ export function httpPolicy(
     "requestTimeoutMs" | "maxRetries" | "retryBackoffMs" | "maxRetryAfterMs"
   >,
   userAgent: string,
+  proxy?: ProxySettings,
 ): HttpPolicy {
   const { requestTimeoutMs, maxRetries, retryBackoffMs, maxRetryAfterMs } = settings;
-  return { requestTimeoutMs, maxRetries, retryBackoffMs, maxRetryAfterMs, userAgent };
+  const policy = { requestTimeoutMs, maxRetries, retryBackoffMs, maxRetryAfterMs, userAgent };
+  return proxy === undefined ? policy : { ...policy, proxy };
 }
 
 /** An HTTP answer, read whole: its body is text, without a byte-order mark. */
@@ -152,7 +157,7 @@ function kyOptions(
     redirect: request.redirect ?? "follow",
     timeout: policy.requestTimeoutMs,
     throwHttpErrors: true,
-    fetch: (input, init) => readWhole(input, init, request, state),
+    fetch: (input, init) => readWhole(input, init, policy.proxy, request, state),
     retry: {
       // One more than the budget: room for the 401's retry, which shouldRetry does not count.
       limit: policy.maxRetries + 1,
@@ -217,10 +222,13 @@ function kyOptions(
 async function readWhole(
   input: Request | URL | string,
   init: RequestInit | undefined,
+  proxies: ProxySettings | undefined,
   request: ExchangeRequest,
   state: AttemptState,
 ): Promise<Response> {
-  const response = await fetch(input, init);
+  const proxy = proxyFor(new URL(request.url), proxies);
+  const response =
+    proxy === undefined ? await fetch(input, init) : await throughProxy(input, proxy);
   state.answered = true;
   request.onAttempt?.(String(response.status));
   const bytes = await readBodyBytes(response, request.maxBodyBytes);
@@ -229,6 +237,16 @@ async function readWhole(
     statusText: response.statusText,
     headers: response.headers,
   });
+}
+
+/** A request through a proxy; its failures say which proxy and what it answered. */
+async function throughProxy(input: Request | URL | string, proxy: URL): Promise<Response> {
+  const request = input instanceof Request ? input : new Request(input);
+  try {
+    return await (await proxiedFetch())(request, proxy);
+  } catch (error) {
+    throw request.signal.aborted ? error : ProxyError.from(proxy, error);
+  }
 }
 
 async function answerOf(response: Response): Promise<Answer> {
