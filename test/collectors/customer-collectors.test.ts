@@ -20,6 +20,7 @@ import {
   family,
   metricsAfterPoll,
 } from "../helpers/exposition-check.js";
+import { expectGolden } from "../helpers/golden.js";
 
 const correlationId = "0e3b1f4c-6a7d-4e2b-9c1a-5f8d7e6c4b3a";
 
@@ -29,9 +30,7 @@ describe("label mapping and values (golden)", () => {
       await readFile(new URL("../fixtures/customer-usage-page.json", import.meta.url), "utf8"),
     );
     const text = await checkedCollectorExposition(customerUsageCollector, body);
-    expect(text).toBe(
-      await readFile(new URL("../golden/customer-usage.prom", import.meta.url), "utf8"),
-    );
+    await expectGolden(text, new URL("../golden/customer-usage.prom", import.meta.url));
   });
 
   it("serves the golden series in both formats, plain and gzip, through every strict parser", async () => {

@@ -9,6 +9,7 @@ import {
   family,
   metricsAfterPoll,
 } from "../helpers/exposition-check.js";
+import { expectGolden } from "../helpers/golden.js";
 
 const fixture = new URL("../fixtures/seed-usage-response.json", import.meta.url);
 const golden = new URL("../golden/seed-usage.prom", import.meta.url);
@@ -20,7 +21,7 @@ describe("partner-usage collector", () => {
   it("turns the seed's sample response into exactly its five series (golden file)", async () => {
     const body: unknown = JSON.parse(await readFile(fixture, "utf8"));
     const text = await expositionFor(body);
-    expect(text).toBe(await readFile(golden, "utf8"));
+    await expectGolden(text, golden);
     expect(
       text.split("\n").filter((l) => l.startsWith("partner_license_usage_percent{")),
     ).toHaveLength(5);

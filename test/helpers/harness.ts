@@ -34,9 +34,15 @@ export const FAST_ENV: Record<string, string> = {
 
 /** A simulator and an exporter pointed at it through real configuration, as an operator would. */
 export async function startHarness(
-  options: { simulator?: SimulatorOptions; env?: Record<string, string> } = {},
+  options: {
+    simulator?: SimulatorOptions;
+    env?: Record<string, string>;
+    /** The usage endpoint's body, exactly, from the first poll on (setUsageBody). */
+    usageBody?: string;
+  } = {},
 ): Promise<Harness> {
   const simulator = new PartnerCenterSimulator(options.simulator);
+  if (options.usageBody !== undefined) simulator.setUsageBody(options.usageBody);
   const url = await simulator.start();
   const stateDir = await mkdtemp(join(tmpdir(), "pce-test-"));
   const logs = captureLogs();
