@@ -12,19 +12,9 @@ export interface PollStatusView extends LastPollView {
   readonly ready: boolean;
 }
 
-/** The HTTP layer served without a poller (as some tests serve it): nothing polled, never ready. */
-export const NEVER_POLLED: PollStatusView = {
-  ready: false,
-  lastPollAt: undefined,
-  lastPollOk: undefined,
-  lastSuccessAt: undefined,
-  failures: [],
-};
-
 export interface AppOptions {
   readonly metrics: ScrapeSource;
-  /** The poller's status; NEVER_POLLED when absent. */
-  readonly pollStatus?: PollStatusView;
+  readonly pollStatus: PollStatusView;
   readonly telemetryPath: string;
   readonly version: string;
   readonly logger: Logger;
@@ -35,8 +25,7 @@ export const NOSNIFF: Readonly<Record<string, string>> = { "X-Content-Type-Optio
 
 /** The exporter's HTTP surface: metrics, probes, a landing page; GET and HEAD only. */
 export function createApp(options: AppOptions): Express {
-  const { metrics, telemetryPath, version, logger } = options;
-  const pollStatus = options.pollStatus ?? NEVER_POLLED;
+  const { metrics, pollStatus, telemetryPath, version, logger } = options;
   const app = express();
   app.disable("x-powered-by");
   app.disable("etag");

@@ -2,6 +2,7 @@ import { ALL_COLLECTORS } from "../../src/collectors/index.js";
 import type { AppOptions } from "../../src/http/app.js";
 import { type RunningServer, serve } from "../../src/http/server.js";
 import { ExporterMetrics } from "../../src/metrics/exporter-metrics.js";
+import { PollStatus } from "../../src/poller/poll-status.js";
 import { captureLogs } from "../helpers/log-sink.js";
 
 /** The HTTP layer's options without a poller: every collector's metrics, never polled. */
@@ -12,6 +13,8 @@ export function httpLayerOptions(): AppOptions {
       version: "test",
       processMetrics: false,
     }),
+    // Nothing polled yet: not ready.
+    pollStatus: new PollStatus(),
     telemetryPath: "/metrics",
     version: "test",
     logger: captureLogs().logger,

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { PollStatusView } from "../../src/http/app.js";
 import { type RunningServer, serve } from "../../src/http/server.js";
+import { PollStatus } from "../../src/poller/poll-status.js";
 import { captureLogs } from "../helpers/log-sink.js";
 
 /** /readyz and the landing page read the status object they are given (the poller's, in main). */
@@ -11,13 +12,13 @@ afterEach(async () => {
   server = undefined;
 });
 
-function startWith(pollStatus: PollStatusView | undefined): Promise<RunningServer> {
+function startWith(pollStatus: PollStatusView): Promise<RunningServer> {
   return serve({
     metrics: {
       scrape: () => Promise.reject(new Error("not scraped here")),
       cachedScrape: () => undefined,
     },
-    ...(pollStatus !== undefined ? { pollStatus } : {}),
+    pollStatus,
     telemetryPath: "/metrics",
     version: "test",
     logger: captureLogs().logger,
@@ -55,12 +56,16 @@ describe("readiness and the landing page", () => {
     expect(page).toContain("<li>customer-usage: throttled</li>");
   });
 
-  it("without a status (the HTTP layer served alone), never ready", async () => {
-    server = await startWith(undefined);
-    const answer = await fetch(`${server.url}/readyz`);
-    expect([answer.status, await answer.text()]).toEqual([
+  it("take the poller's own status: not ready before its first poll, ready after", async () => {
+    const status = new PollStatus();
+    server = await startWith(status);
+    const before = await fetch(`${server.url}/readyz`);
+    expect([before.status, await before.text()]).toEqual([
       503,
       "not ready: no successful poll yet\n",
     ]);
+    status.record({ correlationId: "c", ok: true, startedAt: 0, finishedAt: 1_000, results: [] });
+    expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
+    expect(await (await fetch(`${server.url}/`)).text()).toContain("<dd>succeeded</dd>");
   });
 });
