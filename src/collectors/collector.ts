@@ -1,4 +1,3 @@
-import { settingDefaults } from "../config/load-config.js";
 import type { PartnerCenterClient } from "../partner-center/client.js";
 
 /** A gauge a collector publishes: declared once, filled on every successful poll. */
@@ -37,16 +36,6 @@ export interface CollectorOptions {
   /** CUSTOMER_PAGE_SIZE: rows per page (`top`), at most 10000. */
   readonly customerPageSize: number;
 }
-
-const { customer } = settingDefaults();
-
-/** The settings' defaults (CUSTOMER_*), except the grouping: each collector's own by default. */
-export const DEFAULT_COLLECTOR_OPTIONS: CollectorOptions = {
-  customerGroupBy: undefined,
-  customerFilter: customer.filter,
-  customerMaxSeries: customer.maxSeries,
-  customerPageSize: customer.pageSize,
-};
 
 export interface CollectContext {
   readonly client: Pick<PartnerCenterClient, "getJson" | "baseUrl">;

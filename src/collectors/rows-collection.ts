@@ -31,15 +31,6 @@ export class RowSet<L extends string, V extends string> {
   }
 }
 
-/** One row per label set: the one with the newest processedDateTime wins; the others are dropped. */
-export function selectNewest<L extends string, V extends string>(
-  rows: readonly Row<L, V>[],
-): { kept: Row<L, V>[]; dropped: Row<L, V>[] } {
-  const set = new RowSet<L, V>();
-  set.add({ rows, skipped: [] });
-  return { kept: set.kept, dropped: set.dropped };
-}
-
 function describeLabels(labels: Readonly<Record<string, string>>): string {
   return Object.entries(labels)
     .map(([k, v]) => `${k}="${v}"`)

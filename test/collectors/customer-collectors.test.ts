@@ -1,11 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  type Collection,
-  type Collector,
-  type CollectorOptions,
-  DEFAULT_COLLECTOR_OPTIONS,
-} from "../../src/collectors/collector.js";
+import type { Collection, Collector, CollectorOptions } from "../../src/collectors/collector.js";
 import { customerDeploymentCollector } from "../../src/collectors/customer-deployment.js";
 import { customerUsageCollector } from "../../src/collectors/customer-usage.js";
 import { ALL_COLLECTORS } from "../../src/collectors/index.js";
@@ -14,6 +9,7 @@ import { selectCollectors } from "../../src/collectors/select.js";
 import { TooManySeriesError } from "../../src/partner-center/paging.js";
 import { type NextLinkStyle, PartnerCenterSimulator } from "../../src/simulator/simulator.js";
 import { clientStack } from "../helpers/client-stack.js";
+import { DEFAULT_COLLECTOR_OPTIONS } from "../helpers/collector-options.js";
 import {
   checkedCollectorExposition,
   checkServedBodies,

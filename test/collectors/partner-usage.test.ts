@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { partnerUsageCollector } from "../../src/collectors/partner-usage.js";
-import { selectNewest } from "../../src/collectors/rows-collection.js";
+import { RowSet } from "../../src/collectors/rows-collection.js";
 import type { Row } from "../../src/partner-center/rows.js";
 import {
   checkedCollectorExposition,
@@ -87,6 +87,15 @@ describe("partner-usage collector", () => {
     }
   });
 });
+
+/** RowSet on one page of rows: the newest per label set is kept, the others dropped. */
+function selectNewest<L extends string, V extends string>(
+  rows: readonly Row<L, V>[],
+): { kept: Row<L, V>[]; dropped: Row<L, V>[] } {
+  const set = new RowSet<L, V>();
+  set.add({ rows, skipped: [] });
+  return { kept: set.kept, dropped: set.dropped };
+}
 
 describe("selectNewest", () => {
   type UsageRow = Row<"workload" | "service" | "channel", "usagePercent">;

@@ -2,12 +2,9 @@ import { execFile } from "node:child_process";
 import { request } from "node:http";
 import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
-import {
-  type Collection,
-  type Collector,
-  DEFAULT_COLLECTOR_OPTIONS,
-} from "../../src/collectors/collector.js";
+import type { Collection, Collector } from "../../src/collectors/collector.js";
 import { ExporterMetrics } from "../../src/metrics/exporter-metrics.js";
+import { DEFAULT_COLLECTOR_OPTIONS } from "./collector-options.js";
 
 /**
  * Strict, independent checks of an exposition: `promtool check metrics` (text format only) and the

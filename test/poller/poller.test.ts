@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { type Collector, DEFAULT_COLLECTOR_OPTIONS } from "../../src/collectors/collector.js";
+import type { Collector } from "../../src/collectors/collector.js";
 import type { PollOutcome } from "../../src/poller/poll-outcome.js";
 import { Poller } from "../../src/poller/poller.js";
+import { DEFAULT_COLLECTOR_OPTIONS } from "../helpers/collector-options.js";
 import { captureLogs } from "../helpers/log-sink.js";
 
 function pollerWith(collect: Collector["collect"], onPollComplete: (o: PollOutcome) => unknown) {
