@@ -4,6 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import { AccessTokenProvider } from "./auth/access-token-provider.js";
+import { type ClientCredential, CredentialError } from "./auth/client-credential.js";
+import { createClientCredential } from "./auth/create-client-credential.js";
 import { TokenClient } from "./auth/token-client.js";
 import { openTokenState, type TokenState } from "./auth/token-state.js";
 import { Cleanup, type Step } from "./cleanup.js";
@@ -60,7 +62,12 @@ async function startUpstream(config: Config, logger: Logger, cleanup: Cleanup): 
     simulator,
     config: {
       ...config,
-      azure: { ...config.azure, tenantId, clientId, clientSecret, authorityHost: url },
+      azure: {
+        ...config.azure,
+        ...{ tenantId, clientId, clientSecret, authorityHost: url },
+        // The simulator's app signs in with its secret; another configured credential is ignored.
+        ...{ clientCertificatePath: undefined, federatedTokenFile: undefined },
+      },
       partnerCenter: { ...config.partnerCenter, refreshToken: initialRefreshToken, url },
       state: { ...config.state, dir },
     },
@@ -72,6 +79,7 @@ type StartState = TokenState & { readonly refreshToken: string };
 
 interface Secrets {
   readonly clientSecret: SecretSource;
+  readonly certificatePassword: SecretSource;
   readonly configuredToken: SecretSource;
 }
 
@@ -81,6 +89,11 @@ function secretSources(config: Config, scrubber: SecretScrubber): Secrets {
   const { secretFiles } = config;
   return {
     clientSecret: new SecretSource(config.azure.clientSecret, secretFiles.clientSecret, scrub),
+    certificatePassword: new SecretSource(
+      config.azure.clientCertificatePassword,
+      secretFiles.clientCertificatePassword,
+      scrub,
+    ),
     configuredToken: new SecretSource(
       config.partnerCenter.refreshToken,
       secretFiles.refreshToken,
@@ -105,7 +118,37 @@ function chooseCollectors(config: Config): Collector[] {
   return collectors;
 }
 
+/**
+ * The one client credential configured (secret, certificate or federated token); a certificate or
+ * token file that cannot be used now is the operator's to fix (one line, exit 2).
+ */
+function clientCredential(
+  config: Config,
+  secrets: Secrets,
+  scrubber: SecretScrubber,
+  logger: Logger,
+): ClientCredential | undefined {
+  const { clientId, clientSecret, clientCertificatePath, federatedTokenFile } = config.azure;
+  try {
+    return createClientCredential(
+      {
+        clientId,
+        clientSecret: clientSecret === undefined ? undefined : () => secrets.clientSecret.current(),
+        certificatePath: clientCertificatePath,
+        certificatePassword: () => secrets.certificatePassword.current(),
+        federatedTokenFile,
+      },
+      scrubber,
+      (problem) => logger.warn(problem),
+    );
+  } catch (error) {
+    if (error instanceof CredentialError) throw new StartupError(error.message);
+    throw error;
+  }
+}
+
 interface ClientParts {
+  readonly credential: ClientCredential | undefined;
   readonly secrets: Secrets;
   readonly state: StartState;
   readonly metrics: ExporterMetrics;
@@ -115,15 +158,14 @@ interface ClientParts {
 
 /** The token authority and the API behind one HTTP policy (timeouts, retries, user agent). */
 function partnerCenterClient(config: Config, parts: ClientParts): PartnerCenterClient {
-  const { secrets, state, metrics, logger, scrubber } = parts;
+  const { credential, secrets, state, metrics, logger, scrubber } = parts;
   const http = httpPolicy(config.partnerCenter, USER_AGENT);
-  const clientSecret = (): string | undefined => secrets.clientSecret.current();
   const { authorityHost, tenantId, clientId, resource } = config.azure;
   const tokenClient = new TokenClient({
     authorityHost,
     tenantId,
     clientId,
-    clientSecret,
+    ...(credential !== undefined ? { credential } : {}),
     resource,
     ...http,
   });
@@ -134,7 +176,7 @@ function partnerCenterClient(config: Config, parts: ClientParts): PartnerCenterC
     refreshTokenIssuedAt: state.issuedAt,
     configuredSha256: state.configuredSha256,
     configuredRefreshToken: () => secrets.configuredToken.current(),
-    clientSecret,
+    credentialFingerprint: () => credential?.fingerprint(),
     logger,
     scrubber,
     observer: metrics.tokenObserver,
@@ -205,18 +247,18 @@ async function startServer(
  * A re-consented token or a new client secret dropped into a mounted file: if polls are failing,
  * try again now instead of at the next interval. Returns the step that stops watching.
  */
-function watchSecretFiles(secrets: Secrets, poller: Poller): Step {
-  const paths = [secrets.clientSecret.path, secrets.configuredToken.path].filter(
-    (p): p is string => p !== undefined,
-  );
-  for (const path of paths) {
+function watchSecretFiles(secrets: Secrets, poller: Poller, certificate?: string): Step {
+  const { clientSecret, certificatePassword, configuredToken } = secrets;
+  const paths = [clientSecret.path, certificatePassword.path, configuredToken.path, certificate];
+  const watched = paths.filter((p): p is string => p !== undefined);
+  for (const path of watched) {
     // The token provider re-reads the files itself when the poll asks it for a token.
     watchFile(path, { interval: SECRET_FILE_CHECK_MS, persistent: false }, () => {
       if (poller.status.lastPollOk === false) void poller.pollOnce();
     });
   }
   return () => {
-    for (const path of paths) unwatchFile(path);
+    for (const path of watched) unwatchFile(path);
   };
 }
 
@@ -257,19 +299,21 @@ export async function startExporter(
   try {
     const { config, simulator } = await startUpstream(baseConfig, logger, cleanup);
     const secrets = secretSources(config, scrubber);
+    const credential = clientCredential(config, secrets, scrubber, logger);
     const stateDir = config.state.dir ?? defaultStateDir(env);
     const state = await openState(stateDir, secrets, logger);
     const collectors = chooseCollectors(config);
     const metrics = new ExporterMetrics({ collectors, version: VERSION });
     await metrics.initialize();
-    const client = partnerCenterClient(config, { secrets, state, metrics, logger, scrubber });
+    const parts = { credential, secrets, state, metrics, logger, scrubber };
+    const client = partnerCenterClient(config, parts);
     const poller = buildPoller(config, collectors, client, metrics, logger);
     const server = await startServer(config, metrics, poller, logger);
     cleanup.defer(() => server.close(SHUTDOWN_GRACE_MS));
     logListening(logger, { config, server, collectors, stateDir });
     poller.start();
     cleanup.defer(() => poller.stop());
-    cleanup.defer(watchSecretFiles(secrets, poller));
+    cleanup.defer(watchSecretFiles(secrets, poller, config.azure.clientCertificatePath));
     return { url: server.url, metrics, poller, stateDir, simulator, stop: () => cleanup.run() };
   } catch (error) {
     // The start-up failure is the one to report, not a failure while undoing it.

@@ -37,6 +37,8 @@ export interface AccessTokenProviderOptions {
   readonly configuredRefreshToken?: () => string | undefined;
   /** The client secret now (a re-read *_FILE); a change lifts a sign-in backoff. */
   readonly clientSecret?: () => string | undefined;
+  /** Identifies the client credential now (secret, certificate); wins over `clientSecret`. */
+  readonly credentialFingerprint?: () => string | undefined;
   readonly logger: Logger;
   readonly scrubber: SecretScrubber;
   readonly observer: TokenObserver;
@@ -64,7 +66,7 @@ export class AccessTokenProvider {
   #blockedUntil = 0;
   #lastRefusal: AuthError | undefined;
   #lastMfa: boolean | undefined;
-  #clientSecretSha256: string | undefined;
+  #credentialFingerprint: string | undefined;
 
   constructor(options: AccessTokenProviderOptions) {
     this.#options = options;
@@ -72,8 +74,7 @@ export class AccessTokenProvider {
     this.#refreshToken = options.refreshToken;
     this.#issuedAt = options.refreshTokenIssuedAt;
     this.#configuredSha256 = options.configuredSha256;
-    const secret = options.clientSecret?.();
-    this.#clientSecretSha256 = secret === undefined ? undefined : sha256(secret);
+    this.#credentialFingerprint = this.#fingerprintNow();
     options.scrubber.addRotating(options.refreshToken);
     if (this.#issuedAt !== undefined) {
       const expiresAt = this.#issuedAt + REFRESH_TOKEN_LIFETIME_MS;
@@ -106,24 +107,30 @@ export class AccessTokenProvider {
    * refresh token wins, and either change lifts the sign-in backoff so the next poll tries at once.
    */
   #noticeChangedCredentials(): void {
-    const secret = this.#options.clientSecret?.();
-    const secretSha256 = secret === undefined ? undefined : sha256(secret);
-    if (secretSha256 !== this.#clientSecretSha256) {
-      this.#clientSecretSha256 = secretSha256;
+    const fingerprint = this.#fingerprintNow();
+    if (fingerprint !== this.#credentialFingerprint) {
+      this.#credentialFingerprint = fingerprint;
       this.#liftBackoff();
-      this.#options.logger.info("the client secret changed; using it from now on");
+      this.#options.logger.info("the client credential changed; using it from now on");
     }
     const configured = this.#options.configuredRefreshToken?.();
     if (configured === undefined) return;
-    const fingerprint = sha256(configured);
-    if (fingerprint === this.#configuredSha256) return;
-    this.#configuredSha256 = fingerprint;
+    const configuredSha256 = sha256(configured);
+    if (configuredSha256 === this.#configuredSha256) return;
+    this.#configuredSha256 = configuredSha256;
     this.#refreshToken = configured;
     this.#issuedAt = undefined;
     this.#cached = undefined;
     this.#liftBackoff();
     this.#options.scrubber.addRotating(configured);
     this.#options.logger.info("the configured refresh token changed; using it from now on");
+  }
+
+  #fingerprintNow(): string | undefined {
+    const { credentialFingerprint, clientSecret } = this.#options;
+    if (credentialFingerprint !== undefined) return credentialFingerprint();
+    const secret = clientSecret?.();
+    return secret === undefined ? undefined : sha256(secret);
   }
 
   #liftBackoff(): void {

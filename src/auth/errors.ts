@@ -16,6 +16,25 @@ const AADSTS_HINTS: Readonly<Record<number, string>> = {
     "the refresh token was issued to another client id: AZURE_CLIENT_ID must be the app the token was issued to",
   7000215: "the client secret is wrong or expired: set AZURE_CLIENT_SECRET to a current secret",
   7000222: "the client secret expired: create a new one and set AZURE_CLIENT_SECRET",
+  7000218:
+    "the app is a confidential client and no credential came: set one of AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH or AZURE_FEDERATED_TOKEN_FILE",
+  700027:
+    "the client assertion's signature does not match a certificate of the app (or the certificate expired): upload the certificate in AZURE_CLIENT_CERTIFICATE_PATH to the app registration (Certificates & secrets)",
+  700024:
+    "the client assertion is not within its valid time range: check this machine's clock (NTP); with workload identity, the token in AZURE_FEDERATED_TOKEN_FILE expired (is the kubelet still rotating it?)",
+  700023:
+    "the client assertion's audience is not this token endpoint: check AZURE_AUTHORITY_HOST, AZURE_CLOUD and AZURE_TENANT_ID",
+  700021: "the client assertion's iss and sub must be AZURE_CLIENT_ID: check AZURE_CLIENT_ID",
+  70021:
+    "no federated credential of the app matches the token in AZURE_FEDERATED_TOKEN_FILE: add one with the cluster's OIDC issuer URL, subject system:serviceaccount:NAMESPACE:SERVICE_ACCOUNT and audience api://AzureADTokenExchange (new ones take a few minutes to apply)",
+  700213:
+    "no federated credential of the app matches the token's subject: the federated credential's subject must be system:serviceaccount:NAMESPACE:SERVICE_ACCOUNT of this pod",
+  50027:
+    "the client assertion is not a well-formed JWT: AZURE_FEDERATED_TOKEN_FILE must hold the token alone",
+  50013:
+    "the client assertion was refused (a replayed or otherwise invalid assertion): check the clock and that nothing else sends this assertion",
+  9002313:
+    "the request was malformed: send exactly one client credential (a secret or an assertion, not both)",
   700016: "the app is not found in the tenant: check AZURE_CLIENT_ID and AZURE_TENANT_ID",
   90002: "the tenant is not found: check AZURE_TENANT_ID",
   65001: "consent is missing: grant the app the Partner Center user_impersonation permission",
@@ -41,7 +60,6 @@ export type RefreshResult =
 
 /** The token authority refused the refresh token grant, or could not be reached. */
 export class AuthError extends ExporterError {
-  readonly reason = "auth";
   readonly needsOperator: boolean;
   readonly hint: string | undefined;
   constructor(
@@ -49,12 +67,14 @@ export class AuthError extends ExporterError {
     readonly oauthError: string | undefined,
     readonly aadsts: number | undefined,
     readonly status: number | undefined,
+    /** `network` when the way out failed (a proxy refused), not the sign-in. */
+    readonly reason: "auth" | "network" = "auth",
   ) {
     const needsOperator = oauthError !== undefined && NEEDS_OPERATOR.has(oauthError);
     const hint =
       (aadsts !== undefined ? AADSTS_HINTS[aadsts] : undefined) ??
       (oauthError === "invalid_client"
-        ? "check AZURE_CLIENT_ID and AZURE_CLIENT_SECRET"
+        ? "check AZURE_CLIENT_ID and the client credential (AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH or AZURE_FEDERATED_TOKEN_FILE)"
         : needsOperator
           ? "sign in again with MFA and set PARTNER_CENTER_REFRESH_TOKEN"
           : undefined);

@@ -2,6 +2,8 @@ import * as v from "valibot";
 import { checkBoundary } from "../boundaries/check-boundary.js";
 import { AbortedError } from "../errors/exporter-error.js";
 import { ExchangeError, exchange, type HttpPolicy, type Outcome } from "../net/exchange.js";
+import { ProxyError } from "../net/proxy.js";
+import { type ClientCredential, clientSecretCredential } from "./client-credential.js";
 import { AuthError } from "./errors.js";
 import { hasMfaClaim } from "./jwt-claims.js";
 import { oauthError, tokenAnswer } from "./schemas.js";
@@ -25,8 +27,10 @@ export interface TokenClientOptions extends HttpPolicy {
   readonly authorityHost: string;
   readonly tenantId: string;
   readonly clientId: string;
-  /** Read at each request, so a rotated secret file takes effect; undefined for public clients. */
-  readonly clientSecret: () => string | undefined;
+  /** How the app proves itself (secret, certificate, federated token); none: a public client. */
+  readonly credential?: ClientCredential;
+  /** Shorthand for a secret credential, read at each request (a rotated secret file takes effect). */
+  readonly clientSecret?: () => string | undefined;
   readonly resource?: string;
   readonly now?: () => number;
 }
@@ -38,9 +42,15 @@ export interface TokenClientOptions extends HttpPolicy {
 export class TokenClient {
   readonly #options: TokenClientOptions;
   readonly #base: string;
+  readonly #credential: ClientCredential | undefined;
 
   constructor(options: TokenClientOptions) {
     this.#options = options;
+    this.#credential =
+      options.credential ??
+      (options.clientSecret !== undefined
+        ? clientSecretCredential(options.clientSecret)
+        : undefined);
     this.#base = `${options.authorityHost}/${encodeURIComponent(options.tenantId)}/oauth2`;
   }
 
@@ -66,17 +76,19 @@ export class TokenClient {
     );
   }
 
-  /** Posts a grant (client id and secret added) and parses the tokens; retries transient failures. */
+  /**
+   * Posts a grant (client id and credential added: a secret, or an assertion whose audience is
+   * this very URL) and parses the tokens; retries transient failures.
+   */
   async grant(
     path: string,
     fields: Record<string, string>,
     signal?: AbortSignal,
   ): Promise<TokenGrant> {
-    const secret = this.#options.clientSecret();
     const form = new URLSearchParams({
       ...fields,
       client_id: this.#options.clientId,
-      ...(secret !== undefined ? { client_secret: secret } : {}),
+      ...this.#credential?.fields(`${this.#base}${path}`),
     });
     const text = await this.post(path, form, signal);
     return this.#parseGrant(text);
@@ -112,7 +124,9 @@ export class TokenClient {
         : outcome.kind === "too_large"
           ? `token endpoint's answer exceeds ${outcome.limitBytes} bytes`
           : `token endpoint unreachable: ${outcome.cause instanceof Error ? outcome.cause.message : String(outcome.cause)}`;
-    return new AuthError(message, undefined, undefined, undefined);
+    // A proxy that refused is the network's failure (the poll's reason), not the sign-in's.
+    const network = outcome.kind === "network" && outcome.cause instanceof ProxyError;
+    return new AuthError(message, undefined, undefined, undefined, network ? "network" : "auth");
   }
 
   #parseGrant(text: string): TokenGrant {

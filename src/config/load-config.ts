@@ -1,6 +1,7 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { flagLabel, readFlags } from "./argv.js";
+import { clientCredentialProblems } from "./client-credential-rule.js";
 import { CLOUD_NAMES, CLOUDS, type CloudName } from "./clouds.js";
 import type { Config } from "./config.js";
 import type { Report } from "./parsers.js";
@@ -134,6 +135,7 @@ export function loadConfig(sources: ConfigSources): LoadResult {
     };
     values.set(spec, settle(spec, raw.get(spec), context, report));
   }
+  problems.push(...clientCredentialProblems((env) => raw.has(settingNamed(env)), context.demo));
   if (problems.length > 0) return { kind: "invalid", problems: masked(problems, raw) };
   const config = assemble(values, raw, flags.toggles, context);
   // Tight polling is the demo's point: no advice against it there.

@@ -45,7 +45,8 @@ export function secretFileText(content: string): string {
   return content.replace(/^\uFEFF/, "").replace(/\r?\n$/, "");
 }
 
-function identityOf(path: string): string | undefined {
+/** A file's identity (inode, size, mtime): a change means it was rewritten or swapped. */
+export function identityOf(path: string): string | undefined {
   try {
     const stat = statSync(path);
     return `${stat.ino}:${stat.size}:${stat.mtimeMs}`;

@@ -53,6 +53,9 @@ export const DEFAULT_PORT = 9841;
 const DEFAULT_POLL_INTERVAL = "1h";
 const MINUTE_MS = 60_000;
 const TIGHT_POLLING = "Partner Center discourages tight polling and its data changes about daily";
+/** The client credentials: exactly one of them (src/config/client-credential-rule.ts). */
+const ONE_CREDENTIAL =
+  "one of `AZURE_CLIENT_SECRET`, `AZURE_CLIENT_CERTIFICATE_PATH`, `AZURE_FEDERATED_TOKEN_FILE` is required (not in `--demo`)";
 
 export const SETTINGS = [
   {
@@ -78,9 +81,35 @@ export const SETTINGS = [
     flag: "azure.client-secret",
     at: "azure.clientSecret",
     help: "Its client secret",
-    required: true,
+    documentedDefault: ONE_CREDENTIAL,
     login: true,
     ...text("secret"),
+  },
+  {
+    env: "AZURE_CLIENT_CERTIFICATE_PATH",
+    flag: "azure.client-certificate-path",
+    at: "azure.clientCertificatePath",
+    help: "A PEM file with the app's certificate and its private key (RSA): every grant carries a client assertion signed with it instead of the secret; re-read when it changes",
+    documentedDefault: ONE_CREDENTIAL,
+    login: true,
+    ...text("path"),
+  },
+  {
+    env: "AZURE_CLIENT_CERTIFICATE_PASSWORD",
+    flag: "azure.client-certificate-password",
+    at: "azure.clientCertificatePassword",
+    help: "The password of that private key, if it is encrypted",
+    login: true,
+    ...text("secret"),
+  },
+  {
+    env: "AZURE_FEDERATED_TOKEN_FILE",
+    flag: "azure.federated-token-file",
+    at: "azure.federatedTokenFile",
+    help: "A federated token used as the client assertion (AKS workload identity: the webhook sets it), read afresh for every grant",
+    documentedDefault: ONE_CREDENTIAL,
+    login: true,
+    ...text("path"),
   },
   {
     env: "PARTNER_CENTER_REFRESH_TOKEN",

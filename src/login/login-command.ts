@@ -1,5 +1,7 @@
 import { readFileSync } from "node:fs";
 import { Writable } from "node:stream";
+import { type ClientCredential, CredentialError } from "../auth/client-credential.js";
+import { createClientCredential } from "../auth/create-client-credential.js";
 import { sha256 } from "../auth/refresh-token-store.js";
 import { TokenClient, type TokenGrant } from "../auth/token-client.js";
 import { openTokenState } from "../auth/token-state.js";
@@ -116,18 +118,46 @@ function loginConfig(io: LoginIo, flags: LoginFlags, problems: string[]): Config
   return problems.length === 0 && result.kind === "run" ? result.config : undefined;
 }
 
+/** The configured client credential (the same as the exporter's); a broken one is a problem. */
+function loginCredential(
+  config: Config,
+  scrubber: SecretScrubber,
+  problems: string[],
+): ClientCredential | undefined {
+  const { clientId, clientSecret, clientCertificatePath, federatedTokenFile } = config.azure;
+  const password = config.azure.clientCertificatePassword;
+  try {
+    return createClientCredential(
+      {
+        clientId,
+        clientSecret: clientSecret === undefined ? undefined : () => clientSecret,
+        certificatePath: clientCertificatePath,
+        certificatePassword: () => password,
+        federatedTokenFile,
+      },
+      scrubber,
+      (problem) => problems.push(problem),
+    );
+  } catch (error) {
+    if (!(error instanceof CredentialError)) throw error;
+    problems.push(error.message);
+    return undefined;
+  }
+}
+
 /** The interactive sign-in, by the chosen flow. */
 function signIn(
   config: Config,
+  credential: ClientCredential | undefined,
   flags: LoginFlags,
   say: (line: string) => void,
 ): Promise<TokenGrant> {
-  const { authorityHost, tenantId, clientId, clientSecret, resource } = config.azure;
+  const { authorityHost, tenantId, clientId, resource } = config.azure;
   const tokenClient = new TokenClient({
     authorityHost,
     tenantId,
     clientId,
-    clientSecret: () => clientSecret,
+    ...(credential !== undefined ? { credential } : {}),
     resource,
     ...httpPolicy(config.partnerCenter, USER_AGENT),
   });
@@ -183,9 +213,14 @@ export async function runLogin(io: LoginIo): Promise<number> {
   }
   const scrubber = new SecretScrubber();
   scrubber.add(config.azure.clientSecret);
+  const credential = loginCredential(config, scrubber, problems);
+  if (problems.length > 0) {
+    for (const problem of problems) io.stderr(`configuration error: ${scrubber.scrub(problem)}\n`);
+    return 2;
+  }
   const say = (line: string): void => io.stderr(`${scrubber.scrub(line)}\n`);
   try {
-    const grant = await signIn(config, flags, say);
+    const grant = await signIn(config, credential, flags, say);
     if (grant.refreshToken === undefined) {
       throw new Error(
         "the authority returned no refresh token (is offline_access allowed for the app?)",

@@ -104,7 +104,9 @@ describe("secrets read from files", () => {
     const outcome = await harness.exporter.poller.pollOnce();
     expect(outcome.ok).toBe(true);
     expect(
-      harness.logs.lines().some((l) => l.msg === "the client secret changed; using it from now on"),
+      harness.logs
+        .lines()
+        .some((l) => l.msg === "the client credential changed; using it from now on"),
     ).toBe(true);
   });
 });

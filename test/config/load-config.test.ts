@@ -117,7 +117,7 @@ describe("loadConfig", () => {
       [
         "AZURE_TENANT_ID (--azure.tenant-id): required (set AZURE_TENANT_ID, or use --demo to try the exporter without credentials)",
         "AZURE_CLIENT_ID (--azure.client-id): required (set AZURE_CLIENT_ID, or use --demo to try the exporter without credentials)",
-        "AZURE_CLIENT_SECRET (--azure.client-secret): required (set AZURE_CLIENT_SECRET or AZURE_CLIENT_SECRET_FILE, or use --demo to try the exporter without credentials)",
+        "AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH or AZURE_FEDERATED_TOKEN_FILE: one client credential is required (set AZURE_CLIENT_SECRET or AZURE_CLIENT_SECRET_FILE, AZURE_CLIENT_CERTIFICATE_PATH, or AZURE_FEDERATED_TOKEN_FILE; or use --demo to try the exporter without credentials)",
       ],
     ],
     [

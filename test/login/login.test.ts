@@ -7,6 +7,7 @@ import { PartnerCenterSimulator } from "../../src/simulator/simulator.js";
 import { launchChromium } from "../helpers/chromium.js";
 import { FAST_ENV, sampleValue } from "../helpers/harness.js";
 import { type Spawned, spawnCli } from "../helpers/process.js";
+import { stderrLine } from "../helpers/sign-in-refusals.js";
 
 let simulator: PartnerCenterSimulator;
 let stateDir: string;
@@ -38,22 +39,6 @@ function login(args: string[]): Spawned {
   });
   children.push(child);
   return child;
-}
-
-/** Waits for a line on stderr (where login talks to the operator). */
-async function stderrLine(child: Spawned, pattern: RegExp, timeoutMs = 10_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const line = child
-      .stderr()
-      .split("\n")
-      .find((l) => pattern.test(l));
-    if (line !== undefined) return line;
-    if (Date.now() > deadline || child.child.exitCode !== null) {
-      throw new Error(`no line matching ${pattern}; stderr: ${child.stderr()}`);
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 async function savedToken(): Promise<string> {
