@@ -18,6 +18,7 @@ import { ListenError, type RunningServer, serve, WebConfigError } from "./http/s
 import type { SecretScrubber } from "./log/secret-scrubber.js";
 import { ExporterMetrics } from "./metrics/exporter-metrics.js";
 import { httpPolicy } from "./net/exchange.js";
+import { type ProxySettings, proxyCredentials, proxyName } from "./net/proxy.js";
 import { PartnerCenterClient } from "./partner-center/client.js";
 import { Poller } from "./poller/poller.js";
 import type { PartnerCenterSimulator } from "./simulator/simulator.js";
@@ -86,6 +87,7 @@ interface Secrets {
 /** The secrets as configured, each file re-read when it changes; every value goes to the scrubber. */
 function secretSources(config: Config, scrubber: SecretScrubber): Secrets {
   const scrub = (value: string): void => scrubber.add(value);
+  for (const credential of proxyCredentials(config.proxy)) scrub(credential);
   const { secretFiles } = config;
   return {
     clientSecret: new SecretSource(config.azure.clientSecret, secretFiles.clientSecret, scrub),
@@ -156,10 +158,20 @@ interface ClientParts {
   readonly scrubber: SecretScrubber;
 }
 
+/** Says which proxies outbound requests use (host and port only: never the credentials). */
+function logProxies(proxy: ProxySettings, logger: Logger): void {
+  const name = (url: string | undefined) => (url ? proxyName(new URL(url)) : undefined);
+  const https = name(proxy.https);
+  const http = name(proxy.http);
+  if (https === undefined && http === undefined) return;
+  logger.info({ https, http, noProxy: proxy.noProxy }, "outbound requests go through a proxy");
+}
+
 /** The token authority and the API behind one HTTP policy (timeouts, retries, user agent). */
 function partnerCenterClient(config: Config, parts: ClientParts): PartnerCenterClient {
   const { credential, secrets, state, metrics, logger, scrubber } = parts;
-  const http = httpPolicy(config.partnerCenter, USER_AGENT);
+  const http = httpPolicy(config.partnerCenter, USER_AGENT, config.proxy);
+  logProxies(config.proxy, logger);
   const { authorityHost, tenantId, clientId, resource } = config.azure;
   const tokenClient = new TokenClient({
     authorityHost,

@@ -46,7 +46,7 @@ function meaning(spec: SettingSpec): string {
       : ` (${spec.kind === "enum" ? "one" : "any"} of ${spec.choices.map(code).join(", ")})`;
   const secret =
     spec.kind === "secret"
-      ? ` (secret; \`${spec.env}_FILE\` or \`--${spec.flag}-file\` names a file, re-read when it changes)`
+      ? ` (secret; \`${spec.env}_FILE\` or \`--${spec.flag}-file\` names a file, ${spec.readOnce ? "read at start-up" : "re-read when it changes"})`
       : "";
   const range = spec.range === undefined ? "" : ` (${spec.range[0]} to ${spec.range[1]})`;
   return `${spec.help}${choices}${range}${secret}`;

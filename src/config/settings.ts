@@ -16,6 +16,7 @@ import {
   list,
   listenAddresses,
   matching,
+  proxyUrl,
   text,
   type ValueParser,
 } from "./parsers.js";
@@ -25,6 +26,10 @@ export type { SettingKind } from "./parsers.js";
 export interface SettingSpec extends ValueParser<unknown> {
   /** Environment variable name; secrets are also read from `${env}_FILE`. */
   readonly env: string;
+  /** Other spellings of the variable, read first (the lowercase proxy variables, as curl does). */
+  readonly envAliases?: readonly string[];
+  /** A secret whose `_FILE` is read once, at start-up (the others are re-read when they change). */
+  readonly readOnce?: true;
   /** Canonical flag, without the leading dashes. */
   readonly flag: string;
   /** Its place in Config: `section.field`, or a top-level field. */
@@ -206,6 +211,35 @@ export const SETTINGS = [
     help: "Cap on the wait a `Retry-After` header asks for",
     default: "2m",
     ...duration({ minMs: 0 }),
+  },
+  {
+    env: "HTTPS_PROXY",
+    envAliases: ["https_proxy"],
+    readOnce: true,
+    flag: "proxy.https",
+    at: "proxy.https",
+    help: "Outbound proxy for the token authority and the API (`http://[user:password@]host:port`); `https_proxy` wins, as in curl",
+    login: true,
+    ...proxyUrl(),
+  },
+  {
+    env: "HTTP_PROXY",
+    envAliases: ["http_proxy"],
+    readOnce: true,
+    flag: "proxy.http",
+    at: "proxy.http",
+    help: "Outbound proxy for `http://` URLs (a plain-HTTP authority or API); `http_proxy` wins",
+    login: true,
+    ...proxyUrl(),
+  },
+  {
+    env: "NO_PROXY",
+    envAliases: ["no_proxy"],
+    flag: "proxy.no-proxy",
+    at: "proxy.noProxy",
+    help: "Hosts that go direct: comma list of names, `.domain` suffixes, IPs, `host:port`, or `*`; `no_proxy` wins",
+    login: true,
+    ...text("string"),
   },
   {
     env: "COLLECTORS",

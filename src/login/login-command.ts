@@ -13,6 +13,7 @@ import { SETTINGS } from "../config/settings.js";
 import { createLogger } from "../log/logger.js";
 import { SecretScrubber } from "../log/secret-scrubber.js";
 import { httpPolicy } from "../net/exchange.js";
+import { proxyCredentials } from "../net/proxy.js";
 import { USER_AGENT } from "../version.js";
 import { browserLogin } from "./browser-flow.js";
 import { deviceLogin } from "./device-flow.js";
@@ -159,7 +160,7 @@ function signIn(
     clientId,
     ...(credential !== undefined ? { credential } : {}),
     resource,
-    ...httpPolicy(config.partnerCenter, USER_AGENT),
+    ...httpPolicy(config.partnerCenter, USER_AGENT, config.proxy),
   });
   const scope = `${resource}/user_impersonation offline_access openid profile`;
   if (flags.flow === "device") return deviceLogin({ tokenClient, clientId, scope, say });
@@ -218,6 +219,7 @@ export async function runLogin(io: LoginIo): Promise<number> {
     for (const problem of problems) io.stderr(`configuration error: ${scrubber.scrub(problem)}\n`);
     return 2;
   }
+  for (const credential of proxyCredentials(config.proxy)) scrubber.add(credential);
   const say = (line: string): void => io.stderr(`${scrubber.scrub(line)}\n`);
   try {
     const grant = await signIn(config, credential, flags, say);
