@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Rewrites the README's generated tables (settings, collectors) from the built sources:
-// `npm run readme`. test/readme.test.ts fails when the committed README differs.
+// `npm run readme`. test/docs/readme.test.ts fails when the committed README differs.
 import { readFileSync, writeFileSync } from "node:fs";
 import { renderReadme } from "../dist/docs/readme-tables.js";
 
