@@ -5,159 +5,30 @@
 import { MAX_BACKOFF_MS } from "../net/backoff.js";
 import { DEFAULT_GROUP_BY, GROUPABLE_FIELDS } from "../partner-center/fields.js";
 import { MAX_PAGE_SIZE } from "../partner-center/paging.js";
-import type { Cloud } from "./clouds.js";
-import { CLOUD_NAMES } from "./clouds.js";
 import {
   boolean,
   choice,
   duration,
-  httpUrl,
   integer,
   list,
   listenAddresses,
   matching,
   proxyUrl,
   text,
-  type ValueParser,
 } from "./parsers.js";
+import type { SettingSpec } from "./setting-spec.js";
+import { UPSTREAM_SETTINGS } from "./settings-upstream.js";
 
 export type { SettingKind } from "./parsers.js";
-
-export interface SettingSpec extends ValueParser<unknown> {
-  /** Environment variable name; secrets are also read from `${env}_FILE`. */
-  readonly env: string;
-  /** Other spellings of the variable, read first (the lowercase proxy variables, as curl does). */
-  readonly envAliases?: readonly string[];
-  /** A secret whose `_FILE` is read once, at start-up (the others are re-read when they change). */
-  readonly readOnce?: true;
-  /** Canonical flag, without the leading dashes. */
-  readonly flag: string;
-  /** Its place in Config: `section.field`, or a top-level field. */
-  readonly at: string;
-  /** One line for --help and the README (Markdown backticks allowed). */
-  readonly help: string;
-  /** Default as text, parsed as a given value would be; absent means "no default". */
-  readonly default?: string;
-  /** What --demo uses instead of `default`. */
-  readonly demoDefault?: string;
-  /** The default is the chosen cloud's (AZURE_CLOUD); an explicit value wins. */
-  readonly perCloud?: keyof Cloud;
-  /** For the documentation when there is no fixed default (it is decided later). */
-  readonly documentedDefault?: string;
-  /** The default is the collectors that are on by default (the registry knows them). */
-  readonly defaultFromCollectors?: true;
-  /** Required to talk to the real Partner Center (not in --demo). */
-  readonly required?: boolean;
-  /** The flag may be given several times; the values join as a comma list, as in the env var. */
-  readonly repeatable?: boolean;
-  /** The login command reads it too. */
-  readonly login?: boolean;
-}
+export type { SettingSpec } from "./setting-spec.js";
 
 export const DEFAULT_PORT = 9841;
 const DEFAULT_POLL_INTERVAL = "1h";
 const MINUTE_MS = 60_000;
 const TIGHT_POLLING = "Partner Center discourages tight polling and its data changes about daily";
-/** The client credentials: exactly one of them (src/config/client-credential-rule.ts). */
-const ONE_CREDENTIAL =
-  "one of `AZURE_CLIENT_SECRET`, `AZURE_CLIENT_CERTIFICATE_PATH`, `AZURE_FEDERATED_TOKEN_FILE` is required (not in `--demo`)";
 
 export const SETTINGS = [
-  {
-    env: "AZURE_TENANT_ID",
-    flag: "azure.tenant-id",
-    at: "azure.tenantId",
-    help: "Partner's Entra ID tenant (id or domain)",
-    required: true,
-    login: true,
-    ...matching(/^[A-Za-z0-9.-]+$/, () => "must be a tenant id or domain"),
-  },
-  {
-    env: "AZURE_CLIENT_ID",
-    flag: "azure.client-id",
-    at: "azure.clientId",
-    help: "Client id of the app registration",
-    required: true,
-    login: true,
-    ...text("string"),
-  },
-  {
-    env: "AZURE_CLIENT_SECRET",
-    flag: "azure.client-secret",
-    at: "azure.clientSecret",
-    help: "Its client secret",
-    documentedDefault: ONE_CREDENTIAL,
-    login: true,
-    ...text("secret"),
-  },
-  {
-    env: "AZURE_CLIENT_CERTIFICATE_PATH",
-    flag: "azure.client-certificate-path",
-    at: "azure.clientCertificatePath",
-    help: "A PEM file with the app's certificate and its private key (RSA): every grant carries a client assertion signed with it instead of the secret; re-read when it changes",
-    documentedDefault: ONE_CREDENTIAL,
-    login: true,
-    ...text("path"),
-  },
-  {
-    env: "AZURE_CLIENT_CERTIFICATE_PASSWORD",
-    flag: "azure.client-certificate-password",
-    at: "azure.clientCertificatePassword",
-    help: "The password of that private key, if it is encrypted",
-    login: true,
-    ...text("secret"),
-  },
-  {
-    env: "AZURE_FEDERATED_TOKEN_FILE",
-    flag: "azure.federated-token-file",
-    at: "azure.federatedTokenFile",
-    help: "A federated token used as the client assertion (AKS workload identity: the webhook sets it), read afresh for every grant",
-    documentedDefault: ONE_CREDENTIAL,
-    login: true,
-    ...text("path"),
-  },
-  {
-    env: "PARTNER_CENTER_REFRESH_TOKEN",
-    flag: "partner-center.refresh-token",
-    at: "partnerCenter.refreshToken",
-    help: "App+User refresh token, the first one (rotated ones are persisted under `STATE_DIR`)",
-    documentedDefault: "required unless `STATE_DIR` holds one",
-    ...text("secret"),
-  },
-  {
-    env: "AZURE_CLOUD",
-    flag: "cloud",
-    at: "azure.cloud",
-    help: "Which cloud (`china` is 21Vianet's): picks the authority, API URL and resource",
-    default: "global",
-    login: true,
-    ...choice(CLOUD_NAMES),
-  },
-  {
-    env: "AZURE_AUTHORITY_HOST",
-    flag: "azure.authority-host",
-    at: "azure.authorityHost",
-    help: "Token authority (wins over `--cloud`)",
-    perCloud: "authorityHost",
-    login: true,
-    ...httpUrl(),
-  },
-  {
-    env: "PARTNER_CENTER_URL",
-    flag: "partner-center.url",
-    at: "partnerCenter.url",
-    help: "API base URL (wins over `--cloud`)",
-    perCloud: "partnerCenterUrl",
-    ...httpUrl(),
-  },
-  {
-    env: "PARTNER_CENTER_LOCALE",
-    flag: "partner-center.locale",
-    at: "partnerCenter.locale",
-    help: "`X-Locale` header sent to Partner Center",
-    default: "en-US",
-    ...matching(/^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$/, (value) => `${value} is not a locale`),
-  },
+  ...UPSTREAM_SETTINGS,
   {
     env: "POLL_INTERVAL",
     flag: "poll.interval",
