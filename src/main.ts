@@ -3,26 +3,28 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Logger } from "pino";
-import { AccessTokenProvider } from "./auth/access-token-provider.js";
-import { type ClientCredential, CredentialError } from "./auth/client-credential.js";
-import { createClientCredential } from "./auth/create-client-credential.js";
-import { TokenClient } from "./auth/token-client.js";
-import { openTokenState, type TokenState } from "./auth/token-state.js";
 import { Cleanup, type Step } from "./cleanup.js";
 import type { Collector } from "./collectors/collector.js";
 import { ALL_COLLECTORS } from "./collectors/index.js";
 import { selectCollectors } from "./collectors/select.js";
 import { type Config, defaultStateDir } from "./config/load-config.js";
-import { SecretSource } from "./config/secret-source.js";
 import { ListenError, type RunningServer, serve, WebConfigError } from "./http/server.js";
 import type { SecretScrubber } from "./log/secret-scrubber.js";
+import { StartupError } from "./main/startup-error.js";
+import {
+  clientCredential,
+  openState,
+  partnerCenterClient,
+  type Secrets,
+  secretSources,
+} from "./main/upstream.js";
 import { ExporterMetrics } from "./metrics/exporter-metrics.js";
-import { httpPolicy } from "./net/exchange.js";
-import { type ProxySettings, proxyCredentials, proxyName } from "./net/proxy.js";
-import { PartnerCenterClient } from "./partner-center/client.js";
+import type { PartnerCenterClient } from "./partner-center/client.js";
 import { Poller } from "./poller/poller.js";
 import type { PartnerCenterSimulator } from "./simulator/simulator.js";
-import { USER_AGENT, VERSION } from "./version.js";
+import { VERSION } from "./version.js";
+
+export { StartupError } from "./main/startup-error.js";
 
 export interface RunningExporter {
   /** Base URL the exporter serves on. */
@@ -32,11 +34,6 @@ export interface RunningExporter {
   readonly stateDir: string;
   readonly simulator: PartnerCenterSimulator | undefined;
   stop(): Promise<void>;
-}
-
-/** A start-up problem the operator must fix; the CLI prints it as one line. */
-export class StartupError extends Error {
-  override name = "StartupError";
 }
 
 const SHUTDOWN_GRACE_MS = 5_000;
@@ -75,132 +72,10 @@ async function startUpstream(config: Config, logger: Logger, cleanup: Cleanup): 
   };
 }
 
-/** The token state once a refresh token is known. */
-type StartState = TokenState & { readonly refreshToken: string };
-
-interface Secrets {
-  readonly clientSecret: SecretSource;
-  readonly certificatePassword: SecretSource;
-  readonly configuredToken: SecretSource;
-}
-
-/** The secrets as configured, each file re-read when it changes; every value goes to the scrubber. */
-function secretSources(config: Config, scrubber: SecretScrubber): Secrets {
-  const scrub = (value: string): void => scrubber.add(value);
-  for (const credential of proxyCredentials(config.proxy)) scrub(credential);
-  const { secretFiles } = config;
-  return {
-    clientSecret: new SecretSource(config.azure.clientSecret, secretFiles.clientSecret, scrub),
-    certificatePassword: new SecretSource(
-      config.azure.clientCertificatePassword,
-      secretFiles.clientCertificatePassword,
-      scrub,
-    ),
-    configuredToken: new SecretSource(
-      config.partnerCenter.refreshToken,
-      secretFiles.refreshToken,
-      scrub,
-    ),
-  };
-}
-
-/** STATE_DIR and the refresh token to start with: the persisted one or the configured one. */
-async function openState(stateDir: string, secrets: Secrets, logger: Logger): Promise<StartState> {
-  const state = await openTokenState(stateDir, secrets.configuredToken.current(), logger);
-  const { refreshToken } = state;
-  if (refreshToken !== undefined) return { ...state, refreshToken };
-  throw new StartupError(
-    `PARTNER_CENTER_REFRESH_TOKEN (--partner-center.refresh-token): required (set it or PARTNER_CENTER_REFRESH_TOKEN_FILE, or run partner-center-exporter login; STATE_DIR ${stateDir} holds no persisted token)`,
-  );
-}
-
 function chooseCollectors(config: Config): Collector[] {
   const { collectors, problems } = selectCollectors(ALL_COLLECTORS, config.collectors, config.demo);
   if (problems.length > 0) throw new StartupError(problems.join("\n"));
   return collectors;
-}
-
-/**
- * The one client credential configured (secret, certificate or federated token); a certificate or
- * token file that cannot be used now is the operator's to fix (one line, exit 2).
- */
-function clientCredential(
-  config: Config,
-  secrets: Secrets,
-  scrubber: SecretScrubber,
-  logger: Logger,
-): ClientCredential | undefined {
-  const { clientId, clientSecret, clientCertificatePath, federatedTokenFile } = config.azure;
-  try {
-    return createClientCredential(
-      {
-        clientId,
-        clientSecret: clientSecret === undefined ? undefined : () => secrets.clientSecret.current(),
-        certificatePath: clientCertificatePath,
-        certificatePassword: () => secrets.certificatePassword.current(),
-        federatedTokenFile,
-      },
-      scrubber,
-      (problem) => logger.warn(problem),
-    );
-  } catch (error) {
-    if (error instanceof CredentialError) throw new StartupError(error.message);
-    throw error;
-  }
-}
-
-interface ClientParts {
-  readonly credential: ClientCredential | undefined;
-  readonly secrets: Secrets;
-  readonly state: StartState;
-  readonly metrics: ExporterMetrics;
-  readonly logger: Logger;
-  readonly scrubber: SecretScrubber;
-}
-
-/** Says which proxies outbound requests use (host and port only: never the credentials). */
-function logProxies(proxy: ProxySettings, logger: Logger): void {
-  const name = (url: string | undefined) => (url ? proxyName(new URL(url)) : undefined);
-  const https = name(proxy.https);
-  const http = name(proxy.http);
-  if (https === undefined && http === undefined) return;
-  logger.info({ https, http, noProxy: proxy.noProxy }, "outbound requests go through a proxy");
-}
-
-/** The token authority and the API behind one HTTP policy (timeouts, retries, user agent). */
-function partnerCenterClient(config: Config, parts: ClientParts): PartnerCenterClient {
-  const { credential, secrets, state, metrics, logger, scrubber } = parts;
-  const http = httpPolicy(config.partnerCenter, USER_AGENT, config.proxy);
-  logProxies(config.proxy, logger);
-  const { authorityHost, tenantId, clientId, resource } = config.azure;
-  const tokenClient = new TokenClient({
-    authorityHost,
-    tenantId,
-    clientId,
-    ...(credential !== undefined ? { credential } : {}),
-    resource,
-    ...http,
-  });
-  const tokens = new AccessTokenProvider({
-    client: tokenClient,
-    store: state.store,
-    refreshToken: state.refreshToken,
-    refreshTokenIssuedAt: state.issuedAt,
-    configuredSha256: state.configuredSha256,
-    configuredRefreshToken: () => secrets.configuredToken.current(),
-    credentialFingerprint: () => credential?.fingerprint(),
-    logger,
-    scrubber,
-    observer: metrics.tokenObserver,
-  });
-  return new PartnerCenterClient({
-    baseUrl: config.partnerCenter.url,
-    locale: config.partnerCenter.locale,
-    ...http,
-    tokens,
-    observer: metrics.apiObserver,
-    logger,
-  });
 }
 
 function buildPoller(
