@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { TokenClient, TokenGrant } from "../auth/token-client.js";
 import { createPkce } from "./pkce.js";
@@ -24,6 +24,94 @@ function errorPage(message: string): string {
 <body><h1>Sign-in failed</h1><p id="error">${safe}</p></body></html>`;
 }
 
+/** The sign-in URL: the authorize endpoint with PKCE, coming back to the loopback redirect. */
+function authorizeUrl(
+  options: BrowserFlowOptions,
+  redirectUri: string,
+  state: string,
+  challenge: string,
+): URL {
+  const authorize = new URL(`${options.tokenClient.baseUrl}/v2.0/authorize`);
+  for (const [key, value] of Object.entries({
+    client_id: options.clientId,
+    response_type: "code",
+    response_mode: "query",
+    redirect_uri: redirectUri,
+    scope: options.scope,
+    state,
+    code_challenge: challenge,
+    code_challenge_method: "S256",
+    prompt: "select_account",
+  })) {
+    authorize.searchParams.set(key, value);
+  }
+  return authorize;
+}
+
+type Redirect = { readonly code: string } | { readonly error: Error } | undefined;
+
+/** What the browser brought back: the code, the authority's error, or nothing of ours. */
+function answerRedirect(req: IncomingMessage, res: ServerResponse, state: string): Redirect {
+  const html = { "Content-Type": "text/html; charset=utf-8" };
+  const url = new URL(req.url ?? "/", "http://localhost");
+  if (url.pathname !== "/" || req.method !== "GET") {
+    res.writeHead(404).end();
+    return undefined;
+  }
+  const params = url.searchParams;
+  const error = params.get("error");
+  if (error !== null) {
+    const description = params.get("error_description") ?? "";
+    res.writeHead(400, html).end(errorPage(`${error}: ${description}`));
+    return { error: new Error(`sign-in failed: ${error}${description ? `: ${description}` : ""}`) };
+  }
+  const code = params.get("code");
+  if (code === null || params.get("state") !== state) {
+    // Not our redirect (a stray request or a forged one): ignore it and keep waiting.
+    res.writeHead(400, html).end(errorPage("Unexpected request."));
+    return undefined;
+  }
+  res.writeHead(200, html).end(DONE_PAGE);
+  return { code };
+}
+
+/** Listens on 127.0.0.1 for the redirect, says where to sign in, and waits for the code. */
+function waitForCode(
+  options: BrowserFlowOptions,
+  server: Server,
+  state: string,
+  challenge: string,
+): Promise<{ code: string; redirectUri: string }> {
+  return new Promise((resolve, reject) => {
+    let redirectUri = "";
+    const seconds = Math.round(options.timeoutMs / 1000);
+    const timer = setTimeout(
+      () => reject(new Error(`no sign-in arrived within ${seconds}s`)),
+      options.timeoutMs,
+    );
+    server.on("request", (req: IncomingMessage, res: ServerResponse) => {
+      const redirect = answerRedirect(req, res, state);
+      if (redirect === undefined) return;
+      clearTimeout(timer);
+      if ("error" in redirect) reject(redirect.error);
+      else resolve({ code: redirect.code, redirectUri });
+    });
+    server.once("error", (error) => {
+      clearTimeout(timer);
+      const where = `127.0.0.1:${options.port}`;
+      reject(new Error(`cannot listen on ${where} for the redirect: ${error.message}`));
+    });
+    server.listen(options.port, "127.0.0.1", () => {
+      redirectUri = `http://localhost:${(server.address() as AddressInfo).port}/`;
+      options.say(
+        "Open this URL in a browser and sign in (with MFA) as a Partner Center admin agent:",
+      );
+      options.say(authorizeUrl(options, redirectUri, state, challenge).href);
+      options.say(`Waiting for the browser to return to ${redirectUri} ...`);
+    });
+  });
+}
+
 /**
  * The authorization-code flow with PKCE and a loopback redirect: prints the sign-in URL, waits on
  * 127.0.0.1 for the browser to come back with a code, and redeems it.
@@ -31,86 +119,18 @@ function errorPage(message: string): string {
 export async function browserLogin(options: BrowserFlowOptions): Promise<TokenGrant> {
   const { verifier, challenge } = createPkce();
   const state = randomBytes(16).toString("base64url");
-  let server: Server | undefined;
+  const server = createServer();
   try {
-    const code = await new Promise<{ code: string; redirectUri: string }>((resolve, reject) => {
-      let redirectUri = "";
-      const timer = setTimeout(
-        () =>
-          reject(new Error(`no sign-in arrived within ${Math.round(options.timeoutMs / 1000)}s`)),
-        options.timeoutMs,
-      );
-      const listener = createServer((req, res) => {
-        const url = new URL(req.url ?? "/", "http://localhost");
-        if (url.pathname !== "/" || req.method !== "GET") {
-          res.writeHead(404).end();
-          return;
-        }
-        const params = url.searchParams;
-        const error = params.get("error");
-        if (error !== null) {
-          const description = params.get("error_description") ?? "";
-          res
-            .writeHead(400, { "Content-Type": "text/html; charset=utf-8" })
-            .end(errorPage(`${error}: ${description}`));
-          clearTimeout(timer);
-          reject(new Error(`sign-in failed: ${error}${description ? `: ${description}` : ""}`));
-          return;
-        }
-        const received = params.get("code");
-        if (received === null || params.get("state") !== state) {
-          // Not our redirect (a stray request or a forged one): ignore it and keep waiting.
-          res
-            .writeHead(400, { "Content-Type": "text/html; charset=utf-8" })
-            .end(errorPage("Unexpected request."));
-          return;
-        }
-        res.writeHead(200, { "Content-Type": "text/html; charset=utf-8" }).end(DONE_PAGE);
-        clearTimeout(timer);
-        resolve({ code: received, redirectUri });
-      });
-      server = listener;
-      listener.once("error", (error) => {
-        clearTimeout(timer);
-        reject(
-          new Error(
-            `cannot listen on 127.0.0.1:${options.port} for the redirect: ${error.message}`,
-          ),
-        );
-      });
-      listener.listen(options.port, "127.0.0.1", () => {
-        const port = (listener.address() as AddressInfo).port;
-        redirectUri = `http://localhost:${port}/`;
-        const authorize = new URL(`${options.tokenClient.baseUrl}/v2.0/authorize`);
-        for (const [key, value] of Object.entries({
-          client_id: options.clientId,
-          response_type: "code",
-          response_mode: "query",
-          redirect_uri: redirectUri,
-          scope: options.scope,
-          state,
-          code_challenge: challenge,
-          code_challenge_method: "S256",
-          prompt: "select_account",
-        })) {
-          authorize.searchParams.set(key, value);
-        }
-        options.say(
-          "Open this URL in a browser and sign in (with MFA) as a Partner Center admin agent:",
-        );
-        options.say(authorize.href);
-        options.say(`Waiting for the browser to return to ${redirectUri} ...`);
-      });
-    });
+    const { code, redirectUri } = await waitForCode(options, server, state, challenge);
     return await options.tokenClient.grant("/v2.0/token", {
       grant_type: "authorization_code",
-      code: code.code,
-      redirect_uri: code.redirectUri,
+      code,
+      redirect_uri: redirectUri,
       code_verifier: verifier,
       scope: options.scope,
     });
   } finally {
-    server?.closeAllConnections();
-    server?.close();
+    server.closeAllConnections();
+    server.close();
   }
 }
