@@ -16,9 +16,7 @@ import { tlsServerOptions } from "./tls.js";
 import { TlsGuard } from "./tls-guard.js";
 import { loadWebConfig, type StartupTls } from "./web-config.js";
 
-export { type AppOptions, createApp } from "./app.js";
 export { ListenError } from "./listen-targets.js";
-export { createRequestListener } from "./request-listener.js";
 export { WebConfigError } from "./web-config.js";
 
 /** Limits against slow or greedy clients; tests shorten the timeouts. */

@@ -1,7 +1,7 @@
 import { connect, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
+import { createApp } from "../../src/http/app.js";
 import {
-  createApp,
   DEFAULT_HTTP_LIMITS,
   type HttpLimits,
   listen,
