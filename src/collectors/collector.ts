@@ -1,4 +1,4 @@
-import type { PartnerCenterClient } from "../partner-center/client.js";
+import type { PageSource } from "../partner-center/paging.js";
 
 /** A gauge a collector publishes: declared once, filled on every successful poll. */
 export interface GaugeFamily {
@@ -38,7 +38,7 @@ export interface CollectorOptions {
 }
 
 export interface CollectContext {
-  readonly client: Pick<PartnerCenterClient, "getJson" | "baseUrl">;
+  readonly client: PageSource;
   readonly correlationId: string;
   readonly signal: AbortSignal;
   readonly options: CollectorOptions;

@@ -2,7 +2,7 @@ import ky, { HTTPError, isForceRetryError, isTimeoutError, type Options } from "
 import { backoffDelay, MAX_BACKOFF_MS, parseRetryAfter } from "./backoff.js";
 import { linkedAbort } from "./linked-abort.js";
 import { ProxyError, type ProxySettings, proxiedFetch, proxyFor } from "./proxy.js";
-import { BodyTooLargeError, readBodyBytes, textOf } from "./read-body.js";
+import { BodyTooLargeError, readBodyBytes, textOf, withoutBom } from "./read-body.js";
 
 /** How the exporter talks HTTP to Microsoft: one policy for the API and the token authority. */
 export interface HttpPolicy {
@@ -34,10 +34,12 @@ export function httpPolicy(
   return proxy === undefined ? policy : { ...policy, proxy };
 }
 
-/** An HTTP answer, read whole: its body is text, without a byte-order mark. */
+/** An HTTP answer, read whole: its body as bytes and as text, both without a byte-order mark. */
 export interface Answer {
   readonly status: number;
   readonly headers: Headers;
+  readonly bytes: Uint8Array;
+  /** Decoded when first read (a large page may never be, read a part at a time from bytes). */
   readonly text: string;
 }
 
@@ -97,6 +99,9 @@ export interface ExchangeRequest {
 
 /** Statuses a Response cannot carry a body with. */
 const NULL_BODY = new Set([101, 204, 205, 304]);
+
+/** The bytes readWhole read, by the Response it made of them: answered without a second copy. */
+const BODIES = new WeakMap<Response, Uint8Array>();
 
 /**
  * One HTTP exchange with ky doing what ky does: retries (limit, statuses, Retry-After capped,
@@ -232,11 +237,13 @@ async function readWhole(
   state.answered = true;
   request.onAttempt?.(String(response.status));
   const bytes = await readBodyBytes(response, request.maxBodyBytes);
-  return new Response(NULL_BODY.has(response.status) ? null : bytes, {
+  const whole = new Response(NULL_BODY.has(response.status) ? null : bytes, {
     status: response.status,
     statusText: response.statusText,
     headers: response.headers,
   });
+  BODIES.set(whole, bytes);
+  return whole;
 }
 
 /** A request through a proxy; its failures say which proxy and what it answered. */
@@ -250,8 +257,17 @@ async function throughProxy(input: Request | URL | string, proxy: URL): Promise<
 }
 
 async function answerOf(response: Response): Promise<Answer> {
-  const bytes = new Uint8Array(await response.arrayBuffer());
-  return { status: response.status, headers: response.headers, text: textOf(bytes) };
+  const raw = BODIES.get(response) ?? new Uint8Array(await response.arrayBuffer());
+  let text: string | undefined;
+  return {
+    status: response.status,
+    headers: response.headers,
+    bytes: withoutBom(raw),
+    get text() {
+      text ??= textOf(raw);
+      return text;
+    },
+  };
 }
 
 /** The one mapping from what ky and fetch throw to why an exchange failed. */

@@ -39,3 +39,8 @@ const UTF8 = new TextDecoder("utf-8", { ignoreBOM: false });
 export function textOf(bytes: Uint8Array): string {
   return UTF8.decode(bytes);
 }
+
+/** An answer's bytes without a leading UTF-8 byte-order mark (for readers that skip the decoder). */
+export function withoutBom(bytes: Uint8Array): Uint8Array {
+  return bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? bytes.subarray(3) : bytes;
+}

@@ -65,6 +65,11 @@ export class PartnerCenterClient {
 
   /** GETs `path` (relative to the base URL) and returns the parsed JSON body. */
   async getJson(path: string, context: RequestContext): Promise<unknown> {
+    return (await this.getJsonBody(path, context)).parse();
+  }
+
+  /** GETs `path` and returns its JSON body unparsed: whole with parse(), or a part at a time. */
+  async getJsonBody(path: string, context: RequestContext): Promise<JsonBody> {
     const { tokens, observer, logger } = this.#options;
     const endpoint = new URL(path, `${this.#options.baseUrl}/`).pathname;
     // MS-RequestId is an idempotency key: kept when retrying after no answer, renewed after any answer.
@@ -111,7 +116,7 @@ export class PartnerCenterClient {
           );
         },
       });
-      if (answer.status >= 200 && answer.status < 300) return parseJson(answer, { ...info });
+      if (answer.status >= 200 && answer.status < 300) return jsonBody(answer, { ...info });
       throw this.#failure(answer, { ...info });
     } catch (error) {
       if (!(error instanceof ExchangeError)) throw error;
@@ -144,11 +149,32 @@ export class PartnerCenterClient {
   }
 }
 
-function parseJson(answer: Answer, info: RequestInfo): unknown {
-  try {
-    return JSON.parse(answer.text);
-  } catch {
+/** A 2xx answer's body, to be parsed as JSON: whole, or (bytes, no BOM) a part at a time. */
+export interface JsonBody {
+  readonly bytes: Uint8Array;
+  /** The body parsed whole; InvalidResponseError when it is not JSON. */
+  parse(): unknown;
+  /** The error for a body (or a part of it) that is not JSON. */
+  notJson(): InvalidResponseError;
+}
+
+function jsonBody(answer: Answer, info: RequestInfo): JsonBody {
+  const notJson = (): InvalidResponseError => {
     const type = answer.headers.get("content-type") ?? "no content type";
-    throw new InvalidResponseError(`body is not JSON (${type}, ${answer.text.length} bytes)`, info);
-  }
+    return new InvalidResponseError(
+      `body is not JSON (${type}, ${answer.text.length} bytes)`,
+      info,
+    );
+  };
+  return {
+    bytes: answer.bytes,
+    parse: () => {
+      try {
+        return JSON.parse(answer.text);
+      } catch {
+        throw notJson();
+      }
+    },
+    notJson,
+  };
 }
