@@ -1,9 +1,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { ScrapeBody } from "../metrics/scrape-cache.js";
+import { inflatePiece } from "../metrics/gzip-stream.js";
+import type { ScrapeBody, ScrapeParts } from "../metrics/scrape-cache.js";
 
 export interface ScrapeSource {
   scrape(openMetrics: boolean, gzip: boolean): Promise<ScrapeBody>;
   cachedScrape(openMetrics: boolean, gzip: boolean): ScrapeBody | undefined;
+  /** The body as it is kept (compressed pieces inflated as written); without it, scrape()'s. */
+  scrapeParts?(openMetrics: boolean, gzip: boolean): Promise<ScrapeParts>;
 }
 
 /** Whether Accept-Encoding allows gzip (absent, or with a q above 0). */
@@ -52,18 +55,18 @@ export function writeScrape(
     writeBody(req, res, cached, gzip, extraHeaders);
     return undefined;
   }
-  return source
-    .scrape(openMetrics, gzip)
-    .then((body) => writeBody(req, res, body, gzip, extraHeaders));
+  const body: Promise<ScrapeBody | ScrapeParts> =
+    source.scrapeParts?.(openMetrics, gzip) ?? source.scrape(openMetrics, gzip);
+  return body.then((b) => writeBody(req, res, b, gzip, extraHeaders));
 }
 
 function writeBody(
   req: IncomingMessage,
   res: ServerResponse,
-  body: ScrapeBody,
+  body: ScrapeBody | ScrapeParts,
   gzip: boolean,
   extraHeaders: Readonly<Record<string, string>>,
-): void {
+): Promise<void> | undefined {
   res.writeHead(200, {
     ...extraHeaders,
     "Content-Type": body.contentType,
@@ -73,14 +76,41 @@ function writeBody(
   });
   if (req.method === "HEAD") {
     res.end();
-    return;
+    return undefined;
   }
-  const [first, ...rest] = body.chunks;
+  const inMemory = "chunks" in body ? body : body.inMemory;
+  if (inMemory === undefined) return writeInflating(res, (body as ScrapeParts).parts);
+  const { chunks } = inMemory;
+  const [first, ...rest] = chunks;
   if (rest.length === 0) {
     res.end(first);
-    return;
+    return undefined;
   }
   res.cork();
-  for (const chunk of body.chunks) res.write(chunk);
+  for (const chunk of chunks) res.write(chunk);
+  res.end();
+  return undefined;
+}
+
+/**
+ * A plain body whose large segments are kept compressed: each piece inflated as it is written,
+ * one at a time, waiting for the socket to drain, so a plain scrape never holds the whole text.
+ */
+async function writeInflating(res: ServerResponse, parts: ScrapeParts["parts"]): Promise<void> {
+  for (const chunk of parts) {
+    if (res.destroyed) return;
+    const bytes = Buffer.isBuffer(chunk) ? chunk : await inflatePiece(chunk);
+    if (!res.write(bytes)) {
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          res.off("drain", done);
+          res.off("close", done);
+          resolve();
+        };
+        res.on("drain", done);
+        res.on("close", done);
+      });
+    }
+  }
   res.end();
 }

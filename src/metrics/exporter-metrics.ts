@@ -4,7 +4,8 @@ import type { PollOutcome, PollSink } from "../poller/poll-outcome.js";
 import { ApiRecorder } from "./api-recorder.js";
 import { PollRecorder } from "./poll-recorder.js";
 import { processMetricsRegistry } from "./process-metrics.js";
-import { type ScrapeBody, ScrapeCache } from "./scrape-cache.js";
+import { type ScrapeBody, ScrapeCache, type ScrapeParts } from "./scrape-cache.js";
+import { segmentText } from "./segment.js";
 import { createSelfMetrics } from "./self-metrics.js";
 import { TokenRecorder } from "./token-recorder.js";
 
@@ -53,9 +54,14 @@ export class ExporterMetrics implements PollSink {
     return this.#polls.onPollComplete(outcome);
   }
 
-  /** The answer to a scrape, from memory. */
+  /** The answer to a scrape, from memory, all of it in memory (compressed pieces inflated). */
   scrape(openMetrics: boolean, gzip: boolean): Promise<ScrapeBody> {
     return this.#scrape.body(openMetrics, gzip);
+  }
+
+  /** The answer to a scrape as it is kept: what the HTTP layer writes, inflating as it goes. */
+  scrapeParts(openMetrics: boolean, gzip: boolean): Promise<ScrapeParts> {
+    return this.#scrape.parts(openMetrics, gzip);
   }
 
   /** The answer to a scrape when nothing changed since the last one (no promise, no wait). */
@@ -66,6 +72,6 @@ export class ExporterMetrics implements PollSink {
   /** One collector's rendered series (for tests and the golden files). */
   collectorExposition(name: string): string {
     const segment = this.#scrape.collectorSegment(name);
-    return segment === undefined ? "" : Buffer.concat(segment.plain).toString("utf8");
+    return segment === undefined ? "" : segmentText(segment);
   }
 }

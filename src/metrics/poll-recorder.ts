@@ -1,6 +1,6 @@
 import type { Collector } from "../collectors/collector.js";
 import type { CollectorOutcome, PollOutcome, PollSink } from "../poller/poll-outcome.js";
-import { renderGaugeFamilies } from "./exposition.js";
+import { gaugeChunks, renderGaugeFamilies } from "./exposition.js";
 import { type ScrapeCache, type Segment, toSegment } from "./scrape-cache.js";
 import type { SelfMetrics } from "./self-metrics.js";
 
@@ -34,8 +34,8 @@ export class PollRecorder implements PollSink {
     const rendered = new Map<string, Segment>();
     for (const result of outcome.results) {
       if (!result.ok) continue;
-      const text = await renderGaugeFamilies(result.collector.families, result.collection.series);
-      rendered.set(result.collector.name, await toSegment(text));
+      const chunks = gaugeChunks(result.collector.families, result.collection.series);
+      rendered.set(result.collector.name, await toSegment(chunks));
     }
     this.#scrape.setCollectorSegments(rendered);
     const finished = outcome.finishedAt / 1000;

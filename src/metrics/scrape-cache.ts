@@ -1,33 +1,32 @@
 import type { Registry } from "prom-client";
-import { type DeflatedPiece, deflatePiece, gzipStream } from "./gzip-stream.js";
+import { gzipStream } from "./gzip-stream.js";
+import { type BodyPart, plainBytes, type Segment, toSegment } from "./segment.js";
+
+export { type Segment, toSegment } from "./segment.js";
 
 export const TEXT_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 export const OPENMETRICS_CONTENT_TYPE =
   "application/openmetrics-text; version=1.0.0; charset=utf-8";
-
-/** A piece of the exposition, plain and compressed (pieces of one gzip stream). */
-export interface Segment {
-  readonly plain: readonly Buffer[];
-  readonly deflated: readonly DeflatedPiece[];
-}
-
-/** Compresses chunk by chunk (on the thread pool): no large copy, no long pause of the event loop. */
-export async function toSegment(text: string | readonly Buffer[]): Promise<Segment> {
-  const plain = typeof text === "string" ? [Buffer.from(text, "utf8")] : text;
-  const deflated: DeflatedPiece[] = [];
-  for (const chunk of plain) deflated.push(await deflatePiece(chunk));
-  return { plain, deflated };
-}
 
 /** Told of every change of a self-metric (the recorders call it once per event). */
 export interface ChangeMarker {
   markChanged(): void;
 }
 
+/** A body in memory, ready to write. */
 export interface ScrapeBody {
   readonly chunks: readonly Buffer[];
   readonly length: number;
   readonly contentType: string;
+}
+
+/** A body as it is kept: a compressed piece in a plain body is inflated as it is written. */
+export interface ScrapeParts {
+  readonly parts: readonly BodyPart[];
+  readonly length: number;
+  readonly contentType: string;
+  /** The same body when every part is bytes already; undefined when some are to inflate. */
+  readonly inMemory: ScrapeBody | undefined;
 }
 
 /** Small bodies are joined into one buffer (one write); large ones stay in pieces (no copy). */
@@ -102,7 +101,7 @@ export class ScrapeCache implements ChangeMarker {
       healthVersion: number;
       processEpoch: number;
       collectors: ReadonlyMap<string, Segment>;
-      body: ScrapeBody;
+      body: ScrapeParts;
     }
   >();
 
@@ -128,18 +127,40 @@ export class ScrapeCache implements ChangeMarker {
     const next = new Map(this.#collectors);
     for (const [name, segment] of segments) next.set(name, segment);
     this.#collectors = next;
+    // Bodies built on the previous segments would hold them until their variant is asked for.
+    this.#bodies.clear();
   }
 
   collectorSegment(name: string): Segment | undefined {
     return this.#collectors.get(name);
   }
 
-  /** The body, if the one built last still holds: the synchronous hot path of a scrape. */
+  /** The body, if the one built last still holds and is in memory: the hot path of a scrape. */
   cachedBody(
     openMetrics: boolean,
     gzipped: boolean,
     now: number = Date.now(),
   ): ScrapeBody | undefined {
+    return this.#cached(openMetrics, gzipped, now)?.inMemory;
+  }
+
+  /** The body, all of it in memory (compressed pieces inflated). */
+  async body(
+    openMetrics: boolean,
+    gzipped: boolean,
+    now: number = Date.now(),
+  ): Promise<ScrapeBody> {
+    const body = await this.parts(openMetrics, gzipped, now);
+    return (
+      body.inMemory ?? {
+        chunks: await plainBytes(body.parts),
+        length: body.length,
+        contentType: body.contentType,
+      }
+    );
+  }
+
+  #cached(openMetrics: boolean, gzipped: boolean, now: number): ScrapeParts | undefined {
     if (this.#process !== undefined && now - this.#processReadAt >= PROCESS_METRICS_MAX_AGE_MS) {
       return undefined;
     }
@@ -152,11 +173,12 @@ export class ScrapeCache implements ChangeMarker {
       : undefined;
   }
 
-  async body(
+  /** The body as it is kept (what the HTTP layer writes, inflating as it goes). */
+  async parts(
     openMetrics: boolean,
     gzipped: boolean,
     now: number = Date.now(),
-  ): Promise<ScrapeBody> {
+  ): Promise<ScrapeParts> {
     const version = this.#healthChanges;
     if (version !== this.#healthSegmentsAt) {
       this.#healthSegmentsAt = version;
@@ -168,7 +190,7 @@ export class ScrapeCache implements ChangeMarker {
       this.#process.invalidate();
     }
     // Nothing changed since this variant was built.
-    const cached = this.cachedBody(openMetrics, gzipped, now);
+    const cached = this.#cached(openMetrics, gzipped, now);
     if (cached !== undefined) return cached;
     const key = `${openMetrics}/${gzipped}`;
     const collectors = this.#collectors;
@@ -188,15 +210,18 @@ export class ScrapeCache implements ChangeMarker {
     segments.push(pick(health));
     if (processSegments !== undefined) segments.push(pick(processSegments));
     if (openMetrics) segments.push(eof);
-    const chunks = gzipped
+    const chunks: readonly BodyPart[] = gzipped
       ? gzipStream(segments.flatMap((s) => s.deflated))
-      : segments.flatMap((s) => s.plain);
+      : segments.flatMap((s): readonly BodyPart[] => s.plain ?? s.deflated);
     const length = chunks.reduce((n, c) => n + c.length, 0);
-    const body: ScrapeBody = {
-      chunks: length < JOIN_BELOW_BYTES ? [Buffer.concat(chunks, length)] : chunks,
-      length,
-      contentType: openMetrics ? OPENMETRICS_CONTENT_TYPE : TEXT_CONTENT_TYPE,
-    };
+    const contentType = openMetrics ? OPENMETRICS_CONTENT_TYPE : TEXT_CONTENT_TYPE;
+    let inMemory: ScrapeBody | undefined;
+    if (chunks.every((c) => Buffer.isBuffer(c))) {
+      const buffers = chunks as readonly Buffer[];
+      const joined = length < JOIN_BELOW_BYTES ? [Buffer.concat(buffers, length)] : buffers;
+      inMemory = { chunks: joined, length, contentType };
+    }
+    const body: ScrapeParts = { parts: inMemory?.chunks ?? chunks, length, contentType, inMemory };
     this.#bodies.set(key, { healthVersion: version, processEpoch, collectors, body });
     return body;
   }

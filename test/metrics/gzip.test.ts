@@ -61,3 +61,25 @@ describe("the exporter's gzip bodies, read by the strict parsers", () => {
     }
   });
 });
+
+describe("a large collector segment, kept compressed only", () => {
+  it("serves plain text inflated from its pieces, the same bytes as the gzip body holds", async () => {
+    const samples: Sample[] = Array.from({ length: 40_000 }, (_, i) => ({
+      labels: {
+        workload: `Workload number ${i} with a long enough name`,
+        service: "o365",
+        channel: "reseller",
+      },
+      value: i,
+    }));
+    const metrics = await metricsAfterCollection(partnerUsageCollector, {
+      series: new Map(partnerUsageCollector.families.map((f) => [f.name, samples])),
+      received: samples.length,
+      skipped: [],
+    });
+    // Over KEEP_PLAIN_BELOW_BYTES: nothing in memory to answer a plain scrape synchronously.
+    expect(metrics.cachedScrape(false, false)).toBeUndefined();
+    const { text } = await checkServedBodies(metrics);
+    expect(family(text, "partner_license_usage_percent").samples).toHaveLength(samples.length);
+  });
+});
