@@ -30,6 +30,18 @@ function isBodylessScrape(req: IncomingMessage, telemetryPath: string): boolean 
   );
 }
 
+const HEALTHY = "ok\n";
+
+/** A liveness probe: answered here as the app would, without the framework (probes come often). */
+function isHealthProbe(req: IncomingMessage): boolean {
+  return (
+    req.url === "/healthz" &&
+    (req.method === "GET" || req.method === "HEAD") &&
+    req.headers["transfer-encoding"] === undefined &&
+    (req.headers["content-length"] === undefined || req.headers["content-length"] === "0")
+  );
+}
+
 /**
  * The server's request listener. As exporter-toolkit's handler: the web config's headers go on
  * every answer and, when it has users, basic auth guards every path (the unauthenticated see only
@@ -41,6 +53,15 @@ export function createRequestListener(options: RequestListenerOptions): RequestL
   const { metrics, telemetryPath, live, logger } = options;
   const verifier = new BasicAuthVerifier();
   const dispatch = (req: IncomingMessage, res: ServerResponse): void => {
+    if (isHealthProbe(req)) {
+      res.writeHead(200, {
+        ...NOSNIFF,
+        "Content-Type": "text/plain; charset=utf-8",
+        "Content-Length": String(HEALTHY.length),
+      });
+      res.end(req.method === "HEAD" ? undefined : HEALTHY);
+      return;
+    }
     if (!isBodylessScrape(req, telemetryPath)) {
       app(req, res);
       return;
