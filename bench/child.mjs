@@ -1,9 +1,9 @@
 // A child process whose stdout lines the benches wait on (JSON log lines, or a JSON first line).
 import { spawn } from "node:child_process";
 
-/** Starts `node [execArgv] file ...argv`; waitFor(re) resolves with the first matching line, parsed. */
-export function startProcess(file, argv = [], { env = {}, execArgv = [] } = {}) {
-  const child = spawn(process.execPath, [...execArgv, file, ...argv], {
+/** Starts `node [execArgv] file ...argv` (`node`: another runtime's binary); waitFor(re) resolves with the first matching line, parsed. */
+export function startProcess(file, argv = [], { env = {}, execArgv = [], node } = {}) {
+  const child = spawn(node ?? process.execPath, [...execArgv, file, ...argv], {
     env: { PATH: process.env.PATH, ...env },
     stdio: ["ignore", "pipe", "inherit"],
   });

