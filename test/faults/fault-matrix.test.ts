@@ -170,16 +170,17 @@ describe("fault matrix: the network and the API", () => {
     const { h } = await goodStart({ MAX_RETRY_AFTER: "2m" });
     h.simulator.faults.push({ target: "usage", status: 429, retryAfter: "3600", times: Infinity });
     const polling = h.exporter.poller.pollOnce();
+    // The retry is logged once the 429's answer is read, a moment after the simulator sent it.
+    const retrying = () => h.logs.lines().find((l) => l.msg === "retrying Partner Center request");
     await within(
-      "the first 429",
+      "the first 429's retry",
       5_000,
       (async () => {
-        while (h.simulator.usageRequests().at(-1)?.status !== 429) {
-          await new Promise((r) => setTimeout(r, 10));
-        }
+        while (retrying() === undefined) await new Promise((r) => setTimeout(r, 10));
       })(),
     );
-    const waiting = h.logs.lines().find((l) => l.msg === "retrying Partner Center request");
+    expect(h.simulator.usageRequests().at(-1)?.status).toBe(429);
+    const waiting = retrying();
     expect(waiting?.delayMs).toBe(120_000);
     await within("stop() during a 2-minute Retry-After", 5_000, h.exporter.stop());
     expect((await polling).results[0]).toMatchObject({ ok: false, reason: "aborted" });
