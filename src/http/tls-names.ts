@@ -62,7 +62,7 @@ export const CLIENT_AUTH_TYPES: ReadonlyMap<string, ClientAuthType> = new Map([
   ["RequireAndVerifyClientCert", "RequireAndVerifyClientCert"],
 ]);
 
-/** The response headers the toolkit lets a file set, with their allowed values (none: any). */
+/** The response headers the toolkit lets a file set, with their allowed values (empty: free). */
 export const SETTABLE_HEADERS: ReadonlyMap<string, readonly string[]> = new Map([
   ["Strict-Transport-Security", []],
   ["X-Content-Type-Options", ["nosniff"]],

@@ -55,7 +55,7 @@ function onlyKeys(fields: Fields, at: string, known: readonly string[], unsuppor
   }
 }
 
-/** A string field: any scalar's text, as yaml.v2 fills one. */
+/** A string field: the text of whatever scalar is there, as yaml.v2 fills one. */
 function text(value: GoYaml | undefined, at: string): string {
   if (value === undefined) return "";
   if (value.kind !== "scalar") throw new WebConfigProblem(`${at} must be a string`);

@@ -3,7 +3,7 @@ import { Writable } from "node:stream";
 import { type ClientCredential, CredentialError } from "../auth/client-credential.js";
 import { createClientCredential } from "../auth/create-client-credential.js";
 import { sha256 } from "../auth/refresh-token-store.js";
-import { TokenClient, type TokenGrant } from "../auth/token-client.js";
+import type { TokenGrant } from "../auth/token-client.js";
 import { openTokenState } from "../auth/token-state.js";
 import { type FlagSpec, flagLabel, readFlags } from "../config/argv.js";
 import { helpEntry } from "../config/help.js";
@@ -12,9 +12,8 @@ import { boolean, choice, duration, integer, type ValueParser } from "../config/
 import { SETTINGS } from "../config/settings.js";
 import { createLogger } from "../log/logger.js";
 import { SecretScrubber } from "../log/secret-scrubber.js";
-import { httpPolicy } from "../net/exchange.js";
+import { credentialSettings, tokenClientFor } from "../main/credentials.js";
 import { proxyCredentials } from "../net/proxy.js";
-import { USER_AGENT } from "../version.js";
 import { browserLogin } from "./browser-flow.js";
 import { deviceLogin } from "./device-flow.js";
 
@@ -125,20 +124,12 @@ function loginCredential(
   scrubber: SecretScrubber,
   problems: string[],
 ): ClientCredential | undefined {
-  const { clientId, clientSecret, clientCertificatePath, federatedTokenFile } = config.azure;
-  const password = config.azure.clientCertificatePassword;
+  const settings = credentialSettings(config, {
+    clientSecret: () => config.azure.clientSecret,
+    certificatePassword: () => config.azure.clientCertificatePassword,
+  });
   try {
-    return createClientCredential(
-      {
-        clientId,
-        clientSecret: clientSecret === undefined ? undefined : () => clientSecret,
-        certificatePath: clientCertificatePath,
-        certificatePassword: () => password,
-        federatedTokenFile,
-      },
-      scrubber,
-      (problem) => problems.push(problem),
-    );
+    return createClientCredential(settings, scrubber, (problem) => problems.push(problem));
   } catch (error) {
     if (!(error instanceof CredentialError)) throw error;
     problems.push(error.message);
@@ -153,15 +144,8 @@ function signIn(
   flags: LoginFlags,
   say: (line: string) => void,
 ): Promise<TokenGrant> {
-  const { authorityHost, tenantId, clientId, resource } = config.azure;
-  const tokenClient = new TokenClient({
-    authorityHost,
-    tenantId,
-    clientId,
-    ...(credential !== undefined ? { credential } : {}),
-    resource,
-    ...httpPolicy(config.partnerCenter, USER_AGENT, config.proxy),
-  });
+  const { clientId, resource } = config.azure;
+  const tokenClient = tokenClientFor(config, credential);
   const scope = `${resource}/user_impersonation offline_access openid profile`;
   if (flags.flow === "device") return deviceLogin({ tokenClient, clientId, scope, say });
   const { port, timeoutMs } = flags;

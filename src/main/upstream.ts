@@ -2,7 +2,6 @@ import type { Logger } from "pino";
 import { AccessTokenProvider } from "../auth/access-token-provider.js";
 import { type ClientCredential, CredentialError } from "../auth/client-credential.js";
 import { createClientCredential } from "../auth/create-client-credential.js";
-import { TokenClient } from "../auth/token-client.js";
 import { openTokenState, type TokenState } from "../auth/token-state.js";
 import type { Config } from "../config/load-config.js";
 import { SecretSource } from "../config/secret-source.js";
@@ -12,6 +11,7 @@ import { httpPolicy } from "../net/exchange.js";
 import { type ProxySettings, proxyCredentials, proxyName } from "../net/proxy.js";
 import { PartnerCenterClient } from "../partner-center/client.js";
 import { USER_AGENT } from "../version.js";
+import { credentialSettings, tokenClientFor } from "./credentials.js";
 import { StartupError } from "./startup-error.js";
 
 // The upstream stage of start-up: the secrets, the token state, the client credential and the
@@ -70,19 +70,12 @@ export function clientCredential(
   scrubber: SecretScrubber,
   logger: Logger,
 ): ClientCredential | undefined {
-  const { clientId, clientSecret, clientCertificatePath, federatedTokenFile } = config.azure;
+  const settings = credentialSettings(config, {
+    clientSecret: () => secrets.clientSecret.current(),
+    certificatePassword: () => secrets.certificatePassword.current(),
+  });
   try {
-    return createClientCredential(
-      {
-        clientId,
-        clientSecret: clientSecret === undefined ? undefined : () => secrets.clientSecret.current(),
-        certificatePath: clientCertificatePath,
-        certificatePassword: () => secrets.certificatePassword.current(),
-        federatedTokenFile,
-      },
-      scrubber,
-      (problem) => logger.warn(problem),
-    );
+    return createClientCredential(settings, scrubber, (problem) => logger.warn(problem));
   } catch (error) {
     if (error instanceof CredentialError) throw new StartupError(error.message);
     throw error;
@@ -112,15 +105,7 @@ export function partnerCenterClient(config: Config, parts: ClientParts): Partner
   const { credential, secrets, state, metrics, logger, scrubber } = parts;
   const http = httpPolicy(config.partnerCenter, USER_AGENT, config.proxy);
   logProxies(config.proxy, logger);
-  const { authorityHost, tenantId, clientId, resource } = config.azure;
-  const tokenClient = new TokenClient({
-    authorityHost,
-    tenantId,
-    clientId,
-    ...(credential !== undefined ? { credential } : {}),
-    resource,
-    ...http,
-  });
+  const tokenClient = tokenClientFor(config, credential, http);
   const tokens = new AccessTokenProvider({
     client: tokenClient,
     store: state.store,

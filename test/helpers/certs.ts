@@ -25,10 +25,9 @@ async function openssl(dir: string, args: string[]): Promise<void> {
   await run("openssl", args, { cwd: dir });
 }
 
-async function selfSignedCa(dir: string, name: string): Promise<void> {
-  await openssl(dir, [
-    "req",
-    "-x509",
+/** openssl req's arguments for a new P-256 key, unencrypted, written to `${name}.key`. */
+function newKey(name: string): string[] {
+  return [
     "-newkey",
     "ec",
     "-pkeyopt",
@@ -36,6 +35,14 @@ async function selfSignedCa(dir: string, name: string): Promise<void> {
     "-nodes",
     "-keyout",
     `${name}.key`,
+  ];
+}
+
+async function selfSignedCa(dir: string, name: string): Promise<void> {
+  await openssl(dir, [
+    "req",
+    "-x509",
+    ...newKey(name),
     "-out",
     `${name}.crt`,
     "-days",
@@ -51,20 +58,7 @@ async function selfSignedCa(dir: string, name: string): Promise<void> {
 
 async function issue(dir: string, ca: string, name: string, ext: string): Promise<void> {
   await writeFile(join(dir, `${name}.ext`), ext);
-  await openssl(dir, [
-    "req",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:P-256",
-    "-nodes",
-    "-keyout",
-    `${name}.key`,
-    "-out",
-    `${name}.csr`,
-    "-subj",
-    `/CN=${name}`,
-  ]);
+  await openssl(dir, ["req", ...newKey(name), "-out", `${name}.csr`, "-subj", `/CN=${name}`]);
   await openssl(dir, [
     "x509",
     "-req",
