@@ -4,7 +4,6 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { chmod, chown, cp, mkdir, mkdtemp, readdir, rm, stat } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -95,20 +94,10 @@ async function installAsTheImageDoes(): Promise<void> {
   });
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
-
 interface Exporter {
   readonly child: ChildProcess;
-  readonly port: number;
+  /** host:port, as the exporter reports it once it listens (it binds port 0 itself). */
+  readonly address: string;
   readonly stateDir: string;
   output(): string;
   stop(): Promise<number | null>;
@@ -123,11 +112,10 @@ async function startExporter(readOnlyRoot: boolean): Promise<Exporter> {
   const stateDir = await tempDir("pce-state-");
   await chown(stateDir, NOBODY, NOBODY);
   await chmod(stateDir, 0o700);
-  const port = await freePort();
   const [command = "node", ...entryArgs] = ENTRYPOINT.map((a) =>
     a.startsWith(`${WORKDIR}/`) ? join(appDir, a.slice(WORKDIR.length + 1)) : a,
   );
-  const argv = [command, ...entryArgs, "--demo", `--web.listen-address=127.0.0.1:${port}`];
+  const argv = [command, ...entryArgs, "--demo", "--web.listen-address=127.0.0.1:0"];
   const env = {
     ...IMAGE_ENV,
     PATH: process.env.PATH ?? "/usr/bin:/bin",
@@ -166,9 +154,13 @@ async function startExporter(readOnlyRoot: boolean): Promise<Exporter> {
     output += chunk.toString();
   });
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  const address = await listeningAddress(() => output, exited).catch((error: unknown) => {
+    child.kill("SIGKILL");
+    throw error;
+  });
   return {
     child,
-    port,
+    address,
     stateDir,
     output: () => output,
     async stop() {
@@ -181,13 +173,31 @@ async function startExporter(readOnlyRoot: boolean): Promise<Exporter> {
   };
 }
 
+/** The host:port of the exporter's "listening" log line; rejects if it exits or stays silent. */
+async function listeningAddress(output: () => string, exited: Promise<unknown>): Promise<string> {
+  let running = true;
+  void exited.then(() => {
+    running = false;
+  });
+  const deadline = Date.now() + 20_000;
+  while (running && Date.now() < deadline) {
+    for (const line of output().split("\n")) {
+      if (!line.startsWith("{")) continue;
+      const entry = JSON.parse(line) as { msg?: string; url?: string };
+      if (entry.msg === "partner-center-exporter listening") return new URL(String(entry.url)).host;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`the exporter did not report listening; its output:\n${output()}`);
+}
+
 async function waitForMetrics(exporter: Exporter): Promise<string> {
   const deadline = Date.now() + 20_000;
   let last = "";
   while (Date.now() < deadline) {
     if (exporter.child.exitCode !== null) break;
     try {
-      const response = await fetch(`http://127.0.0.1:${exporter.port}/metrics`);
+      const response = await fetch(`http://${exporter.address}/metrics`);
       last = await response.text();
       if (response.ok && last.includes("partner_license_usage_percent{")) return last;
     } catch {
@@ -199,11 +209,11 @@ async function waitForMetrics(exporter: Exporter): Promise<string> {
 }
 
 /** Runs the image's HEALTHCHECK command as Docker would, inside the container's environment. */
-async function healthcheck(port: number): Promise<number> {
+async function healthcheck(address: string): Promise<number> {
   const [command = "node", ...args] = HEALTHCHECK;
   try {
     await run(command, args, {
-      env: { PATH: process.env.PATH ?? "", WEB_LISTEN_ADDRESS: `127.0.0.1:${port}` },
+      env: { PATH: process.env.PATH ?? "", WEB_LISTEN_ADDRESS: address },
       timeout: 10_000,
     });
     return 0;
@@ -266,16 +276,16 @@ describe("the image's production install", () => {
     try {
       const metrics = await waitForMetrics(exporter);
       expect(metrics).toMatch(/^partner_license_usage_percent\{.*workload=/m);
-      const health = await fetch(`http://127.0.0.1:${exporter.port}/healthz`);
+      const health = await fetch(`http://${exporter.address}/healthz`);
       expect(health.status).toBe(200);
-      expect((await fetch(`http://127.0.0.1:${exporter.port}/readyz`)).status).toBe(200);
-      expect(await healthcheck(exporter.port)).toBe(0);
+      expect((await fetch(`http://${exporter.address}/readyz`)).status).toBe(200);
+      expect(await healthcheck(exporter.address)).toBe(0);
     } finally {
       exitCode = await exporter.stop();
     }
     expect(exitCode, exporter.output()).toBe(0);
     expect(errorLines(exporter.output())).toEqual([]);
-    expect(await healthcheck(exporter.port)).not.toBe(0);
+    expect(await healthcheck(exporter.address)).not.toBe(0);
   }, 60_000);
 
   it("writes nothing outside STATE_DIR when the whole root filesystem is read-only", async () => {
@@ -283,7 +293,7 @@ describe("the image's production install", () => {
     let exitCode: number | null;
     try {
       await waitForMetrics(exporter);
-      expect(await healthcheck(exporter.port)).toBe(0);
+      expect(await healthcheck(exporter.address)).toBe(0);
     } finally {
       exitCode = await exporter.stop();
     }

@@ -7,6 +7,7 @@
 
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -16,7 +17,6 @@ import { PartnerCenterSimulator } from "../../src/simulator/simulator.js";
 import { interpolate, syntaxErrors } from "../grafana/promql.js";
 import { type Spawned, spawnCli } from "../helpers/process.js";
 import {
-  freePort,
   type RealServer,
   startAlertmanager,
   startPrometheus,
@@ -88,17 +88,16 @@ beforeAll(async () => {
     req.resume();
     res.end();
   });
-  const hookPort = await freePort();
-  await new Promise<void>((resolve) => webhook.listen(hookPort, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => webhook.listen(0, "127.0.0.1", resolve));
+  const hook = webhook.address() as AddressInfo;
   const amConfig = (
     await readFile(new URL("deploy/alertmanager/alertmanager.yml", root), "utf8")
-  ).replace(/https:\/\/[^\s]+\.invalid\/[^\s]*/g, `http://127.0.0.1:${hookPort}/`);
+  ).replace(/https:\/\/[^\s]+\.invalid\/[^\s]*/g, `http://127.0.0.1:${hook.port}/`);
   alertmanager = await startAlertmanager(amConfig);
 
   simulator = new PartnerCenterSimulator();
   const simUrl = await simulator.start();
   stateDir = await mkdtemp(join(tmpdir(), "pce-e2e-"));
-  const exporterPort = await freePort();
   exporter = spawnCli(["--log.format=json"], {
     AZURE_TENANT_ID: simulator.tenantId,
     AZURE_CLIENT_ID: simulator.clientId,
@@ -109,9 +108,11 @@ beforeAll(async () => {
     STATE_DIR: stateDir,
     POLL_INTERVAL: "1s",
     MAX_RETRIES: "0",
-    WEB_LISTEN_ADDRESS: `127.0.0.1:${exporterPort}`,
+    WEB_LISTEN_ADDRESS: "127.0.0.1:0",
     COLLECTORS: "partner-usage,partner-deployment,customer-usage,customer-deployment",
   });
+  const listening = await exporter.waitFor(/partner-center-exporter listening/, WAIT_MS);
+  const exporterAddress = new URL((JSON.parse(listening) as { url: string }).url).host;
   await exporter.waitFor(/"msg":"poll succeeded"/, WAIT_MS);
 
   // The bundled rules, with every `for` at 0s: promtool's unit tests cover the durations; here
@@ -120,15 +121,14 @@ beforeAll(async () => {
     await readFile(new URL("deploy/prometheus/partner-center-exporter.rules.yml", root), "utf8"),
   ) as RuleFile;
   for (const group of rules.groups) for (const rule of group.rules) if (rule.for) rule.for = "0s";
-  const amPort = new URL(alertmanager.url).port;
   prometheus = await startPrometheus(
     stringify({
       global: { scrape_interval: "1s", evaluation_interval: "1s" },
       rule_files: ["rules.yml"],
-      alerting: { alertmanagers: [{ static_configs: [{ targets: [`127.0.0.1:${amPort}`] }] }] },
-      scrape_configs: [
-        { job_name: JOB, static_configs: [{ targets: [`127.0.0.1:${exporterPort}`] }] },
-      ],
+      alerting: {
+        alertmanagers: [{ static_configs: [{ targets: [new URL(alertmanager.url).host] }] }],
+      },
+      scrape_configs: [{ job_name: JOB, static_configs: [{ targets: [exporterAddress] }] }],
     }),
     { "rules.yml": stringify(rules) },
   );

@@ -1,21 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-
-/** A free TCP port on 127.0.0.1 (the OS picks it; the tiny race is acceptable in tests). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Polls `check` until it returns a value, or fails after timeoutMs with the last error. */
 export async function waitUntil<T>(
@@ -50,17 +36,24 @@ export interface RealServer {
   stop(): Promise<void>;
 }
 
-/** Starts a binary from Debian's packages; a missing binary is an error, never a skip. */
+/** The address the exporter-toolkit logs once it listens: the bound one, port 0 resolved. */
+const LISTENING = /msg="Listening on" address=(127\.0\.0\.1:\d+)/;
+
+/**
+ * Starts a binary from Debian's packages on 127.0.0.1:0 (`--web.listen-address` is added; it
+ * logs the port it bound at info level); a missing binary is an error, never a skip.
+ */
 async function startBinary(
   binary: string,
-  args: (dir: string, port: number) => string[],
+  notInstalled: string,
+  args: (dir: string) => string[],
   files: Record<string, string>,
   readyPath: string,
 ): Promise<RealServer> {
   const dir = await mkdtemp(join(tmpdir(), `pce-${binary}-`));
   for (const [name, content] of Object.entries(files)) await writeFile(join(dir, name), content);
-  const port = await freePort();
-  const child = spawn(binary, args(dir, port), { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+  const argv = [...args(dir), "--web.listen-address=127.0.0.1:0", "--log.level=info"];
+  const child = spawn(binary, argv, { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout?.on("data", (c: Buffer) => {
     output += c.toString();
@@ -72,12 +65,11 @@ async function startBinary(
     child.once("error", (error) =>
       reject(
         new Error(
-          `${binary} could not be started (${(error as NodeJS.ErrnoException).code}): install Debian's prometheus and prometheus-alertmanager packages`,
+          `${binary} could not be started (${(error as NodeJS.ErrnoException).code}): ${notInstalled}`,
         ),
       ),
     ),
   );
-  const url = `http://127.0.0.1:${port}`;
   const stop = async (): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((r) => child.once("exit", r));
@@ -88,15 +80,18 @@ async function startBinary(
     }
     await rm(dir, { recursive: true, force: true });
   };
+  let url: string;
   try {
-    await Promise.race([
+    url = await Promise.race([
       spawnError,
       waitUntil(
-        `${binary} on ${url}${readyPath}`,
+        `${binary} listening and ready (${readyPath})`,
         async () => {
           if (child.exitCode !== null) throw new Error(`${binary} exited: ${output.slice(-2000)}`);
-          const res = await fetch(`${url}${readyPath}`);
-          return res.ok ? true : undefined;
+          const address = LISTENING.exec(output)?.[1];
+          if (address === undefined) return undefined;
+          const res = await fetch(`http://${address}${readyPath}`);
+          return res.ok ? `http://${address}` : undefined;
         },
         20_000,
         100,
@@ -116,12 +111,11 @@ export function startPrometheus(
 ): Promise<RealServer> {
   return startBinary(
     "prometheus",
-    (dir, port) => [
+    "prometheus is not installed: apt-get install -y prometheus",
+    (dir) => [
       `--config.file=${join(dir, "prometheus.yml")}`,
       `--storage.tsdb.path=${join(dir, "data")}`,
-      `--web.listen-address=127.0.0.1:${port}`,
       "--rules.alert.resend-delay=1s",
-      "--log.level=warn",
     ],
     { "prometheus.yml": config, ...ruleFiles },
     "/-/ready",
@@ -132,12 +126,11 @@ export function startPrometheus(
 export function startAlertmanager(config: string): Promise<RealServer> {
   return startBinary(
     "prometheus-alertmanager",
-    (dir, port) => [
+    "prometheus-alertmanager is not installed: apt-get install -y prometheus-alertmanager",
+    (dir) => [
       `--config.file=${join(dir, "alertmanager.yml")}`,
       `--storage.path=${join(dir, "data")}`,
-      `--web.listen-address=127.0.0.1:${port}`,
       "--cluster.listen-address=",
-      "--log.level=warn",
     ],
     { "alertmanager.yml": config },
     "/-/ready",

@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { connect, createServer } from "node:net";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -9,36 +8,56 @@ export interface Tinyproxy {
   /** `http://user:password@127.0.0.1:port`. */
   readonly url: string;
   readonly port: number;
-  /** What it logged so far (one line per connection and request, at LogLevel Connect). */
+  /** What it logged so far (one line per connection and request, and more, at LogLevel Info). */
   log(): string;
   stop(): Promise<void>;
 }
 
-const INSTALL = "apt-get install -y tinyproxy";
+/** Logged once it listens; at LogLevel Info, where tinyproxy says so. */
+const READY = "Starting main loop. Accepting connections.";
+/** Logged, before exiting, when its port is taken. */
+const PORT_TAKEN = "Could not create listening sockets";
+const ATTEMPTS = 20;
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+/**
+ * Ports no port-0 bind and no outgoing connection is ever given: the 10,000 below the kernel's
+ * ephemeral range. tinyproxy refuses `Port 0`, so it cannot bind port 0 and report what it got;
+ * it gets a port here instead, where only another program that chose one could hold it.
+ */
+async function belowEphemeralRange(): Promise<{ low: number; high: number }> {
+  const range = await readFile("/proc/sys/net/ipv4/ip_local_port_range", "utf8");
+  const high = Number(range.trim().split(/\s+/)[0]);
+  return { low: Math.max(1024, high - 10_000), high };
 }
 
-function accepting(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, "127.0.0.1");
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
-  });
-}
-
-/** Starts tinyproxy in the foreground; fails (never skips) when it is not installed. */
+/**
+ * Starts tinyproxy in the foreground; fails (never skips) when it is not installed. A port another
+ * program already holds makes tinyproxy exit saying so; it is then started on another.
+ */
 export async function startTinyproxy(user: string, password: string): Promise<Tinyproxy> {
   const dir = await mkdtemp(join(tmpdir(), "pce-tinyproxy-"));
-  const port = await freePort();
+  const { low, high } = await belowEphemeralRange();
+  try {
+    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+      const port = low + Math.floor(Math.random() * (high - low));
+      const proxy = await launch(dir, port, user, password);
+      if (proxy !== undefined) return proxy;
+    }
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+  await rm(dir, { recursive: true, force: true });
+  throw new Error(`tinyproxy found no free port in ${low}-${high - 1} in ${ATTEMPTS} tries`);
+}
+
+/** tinyproxy on `port`, once it accepts connections; undefined if the port was taken. */
+async function launch(
+  dir: string,
+  port: number,
+  user: string,
+  password: string,
+): Promise<Tinyproxy | undefined> {
   const config = join(dir, "tinyproxy.conf");
   // No ConnectPort line: CONNECT is allowed to every port (the simulators listen on random ones).
   await writeFile(
@@ -48,7 +67,7 @@ export async function startTinyproxy(user: string, password: string): Promise<Ti
       "Listen 127.0.0.1",
       "Timeout 30",
       "MaxClients 50",
-      "LogLevel Connect",
+      "LogLevel Info",
       "Allow 127.0.0.1",
       `BasicAuth ${user} ${password}`,
       "",
@@ -58,29 +77,32 @@ export async function startTinyproxy(user: string, password: string): Promise<Ti
   const child: ChildProcess = spawn("tinyproxy", ["-d", "-c", config], {
     stdio: ["ignore", "pipe", "pipe"],
   });
-  child.stdout?.on("data", (chunk: Buffer) => {
-    out += chunk.toString();
-  });
-  child.stderr?.on("data", (chunk: Buffer) => {
-    out += chunk.toString();
-  });
-  const spawned = new Promise<void>((resolve, reject) => {
-    child.once("spawn", resolve);
+  const started = new Promise<boolean>((resolve, reject) => {
+    const collect = (chunk: Buffer): void => {
+      out += chunk.toString();
+      if (out.includes(READY)) resolve(true);
+    };
+    child.stdout?.on("data", collect);
+    child.stderr?.on("data", collect);
     child.once("error", (error: NodeJS.ErrnoException) =>
-      reject(error.code === "ENOENT" ? new Error(`tinyproxy is not installed: ${INSTALL}`) : error),
+      reject(
+        error.code === "ENOENT"
+          ? new Error("tinyproxy is not installed: apt-get install -y tinyproxy")
+          : error,
+      ),
     );
+    child.once("close", (code) => {
+      if (out.includes(PORT_TAKEN)) resolve(false);
+      else reject(new Error(`tinyproxy exited (${String(code)}) on port ${port}: ${out}`));
+    });
   });
-  await spawned;
-  for (let i = 0; i < 100 && !(await accepting(port)); i++) {
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  if (!(await accepting(port))) throw new Error(`tinyproxy did not start on ${port}: ${out}`);
+  if (!(await started)) return undefined;
   return {
     url: `http://${user}:${encodeURIComponent(password)}@127.0.0.1:${port}`,
     port,
     log: () => out,
     async stop() {
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((resolve) => child.once("exit", resolve));
         child.kill("SIGTERM");
         await exited;

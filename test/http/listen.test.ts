@@ -40,12 +40,6 @@ function descriptorOf(socket: Server): number {
   return fd;
 }
 
-async function freePort(): Promise<number> {
-  const { socket, port } = await listeningSocket();
-  await new Promise((resolve) => socket.close(resolve));
-  return port;
-}
-
 /**
  * Runs the CLI with the socket as fd 3 and LISTEN_FDS=1, through `sh -c 'exec'` so that
  * LISTEN_PID is the exporter's own pid, as systemd sets it. Resolves with stdout and stderr
@@ -96,40 +90,45 @@ function spawnActivated(socket: Server, env: Record<string, string>, pid = "$$")
   });
 }
 
+/** The URLs the exporter's "listening" line reports: the bound addresses, port 0 resolved. */
+async function listeningUrls(running: Spawned): Promise<string[]> {
+  const line = await running.waitFor(/partner-center-exporter listening/, 10_000);
+  return (JSON.parse(line) as { urls: string[] }).urls;
+}
+
 describe("--web.listen-address, repeated", () => {
   it("serves on every address given, and WEB_LISTEN_ADDRESS takes them as a comma list", async () => {
-    const [a, b, c] = [await freePort(), await freePort(), await freePort()];
+    // Port 0 twice: the exporter binds two ports and reports both as bound.
     cli = spawnCli([
       "--demo",
-      `--web.listen-address=127.0.0.1:${a}`,
+      "--web.listen-address=127.0.0.1:0",
       "--web.listen-address",
-      `127.0.0.1:${b}`,
+      "127.0.0.1:0",
       "--log.format=json",
     ]);
-    const line = await cli.waitFor(/partner-center-exporter listening/, 10_000);
-    expect((JSON.parse(line) as { urls: string[] }).urls).toEqual([
-      `http://127.0.0.1:${a}`,
-      `http://127.0.0.1:${b}`,
+    const urls = await listeningUrls(cli);
+    expect(urls).toEqual([
+      expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+      expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
     ]);
-    for (const port of [a, b])
-      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+    expect(new Set(urls).size).toBe(2);
+    for (const url of urls) expect((await fetch(`${url}/healthz`)).status).toBe(200);
     cli.child.kill("SIGTERM");
     expect(await cli.exited).toBe(0);
 
     cli = spawnCli(["--demo", "--log.format=json"], {
-      WEB_LISTEN_ADDRESS: `127.0.0.1:${a}, 127.0.0.1:${c}`,
+      WEB_LISTEN_ADDRESS: "127.0.0.1:0, 127.0.0.1:0",
     });
-    await cli.waitFor(/partner-center-exporter listening/, 10_000);
-    for (const port of [a, c])
-      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+    const listed = await listeningUrls(cli);
+    expect(listed).toHaveLength(2);
+    for (const url of listed) expect((await fetch(`${url}/healthz`)).status).toBe(200);
   });
 
   it("one address that cannot be listened on stops the start, naming it", async () => {
     const { port: taken } = await listeningSocket();
-    const free = await freePort();
     cli = spawnCli([
       "--demo",
-      `--web.listen-address=127.0.0.1:${free}`,
+      "--web.listen-address=127.0.0.1:0",
       `--web.listen-address=127.0.0.1:${taken}`,
     ]);
     expect(await cli.exited).toBe(2);
