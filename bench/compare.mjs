@@ -64,7 +64,8 @@ function promtoolCheck(name, text) {
     });
   } catch (error) {
     const output = `${error.stdout ?? ""}${error.stderr ?? ""}`.trim();
-    if (error.code === "ENOENT") problems.push("promtool not found (apt-get install prometheus)");
+    if (error.code === "ENOENT")
+      problems.push("promtool is not installed: apt-get install -y prometheus");
     else problems.push(`${name}: promtool check metrics: ${output.slice(0, 500)}`);
   }
 }

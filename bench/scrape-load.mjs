@@ -35,7 +35,15 @@ const PASSWORD = "bench-scrape-password";
 
 function webConfigForTlsAuth() {
   const dir = mkdtempSync(join(tmpdir(), "pce-bench-tls-"));
-  const openssl = (...args) => execFileSync("openssl", args, { cwd: dir, stdio: "ignore" });
+  const openssl = (...args) => {
+    try {
+      execFileSync("openssl", args, { cwd: dir, stdio: "ignore" });
+    } catch (error) {
+      if (error.code === "ENOENT")
+        throw new Error("openssl is not installed: apt-get install -y openssl");
+      throw error;
+    }
+  };
   openssl(
     ...["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"],
     ...["-keyout", "key.pem", "-out", "cert.pem", "-days", "1", "-subj", "/CN=localhost"],

@@ -19,7 +19,6 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const SCRIPT = "scripts/build-mixin.mjs";
 const RULES = "deploy/prometheus/partner-center-exporter.rules.yml";
 const DASHBOARDS = "grafana";
-const JSONNET_INSTALL = "apt-get install -y jsonnet";
 
 // The rules read in the order Prometheus's documentation writes them, not jsonnet's sorted keys.
 const RULE_KEYS = ["alert", "record", "expr", "for", "keep_firing_for", "labels", "annotations"];
@@ -50,9 +49,7 @@ function evaluateMixin(root) {
       { maxBuffer: 64 * 1024 * 1024 },
       (error, stdout, stderr) => {
         if (error?.code === "ENOENT") {
-          reject(
-            new Error(`jsonnet is not on PATH: install Debian's jsonnet (${JSONNET_INSTALL})`),
-          );
+          reject(new Error("jsonnet is not installed: apt-get install -y jsonnet"));
         } else if (error) {
           reject(new Error(`jsonnet failed on mixin/mixin.libsonnet:\n${stderr}`));
         } else {

@@ -21,8 +21,13 @@ export interface TestPki {
   renewServer(certPath: string, keyPath: string): Promise<void>;
 }
 
-async function openssl(dir: string, args: string[]): Promise<void> {
-  await run("openssl", args, { cwd: dir });
+/** Runs openssl in `dir`; a missing openssl rejects with the line that installs it. */
+export async function openssl(dir: string, args: string[]): Promise<void> {
+  await run("openssl", args, { cwd: dir }).catch((error: NodeJS.ErrnoException) => {
+    throw error.code === "ENOENT"
+      ? new Error("openssl is not installed: apt-get install -y openssl")
+      : error;
+  });
 }
 
 /** openssl req's arguments for a new P-256 key, unencrypted, written to `${name}.key`. */

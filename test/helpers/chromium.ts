@@ -1,3 +1,4 @@
+import { access, constants } from "node:fs/promises";
 import { type Browser, chromium } from "playwright-core";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -7,7 +8,10 @@ const CHROMIUM = "/usr/bin/chromium";
  * it gives each launch a fresh temporary profile). A missing Chromium fails the test: CI installs
  * Debian's chromium package.
  */
-export function launchChromium(): Promise<Browser> {
+export async function launchChromium(): Promise<Browser> {
+  await access(CHROMIUM, constants.X_OK).catch(() => {
+    throw new Error("chromium is not installed: apt-get install -y chromium");
+  });
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,

@@ -1,10 +1,7 @@
-import { execFile } from "node:child_process";
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
-
-const run = promisify(execFile);
+import { openssl } from "./certs.js";
 
 /** An app's certificate credential as an operator makes one: RSA, self-signed, one PEM file. */
 export interface AppCertificate {
@@ -15,10 +12,6 @@ export interface AppCertificate {
   /** The private key's PEM text and, if encrypted, its password. */
   readonly keyPem: string;
   readonly password: string | undefined;
-}
-
-async function openssl(dir: string, args: string[]): Promise<void> {
-  await run("openssl", args, { cwd: dir });
 }
 
 /**

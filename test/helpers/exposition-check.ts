@@ -34,7 +34,8 @@ export interface ParsedFamily {
 /** Debian's interpreter: the one python3-prometheus-client installs the module for. */
 export const PYTHON_INTERPRETER = "/usr/bin/python3";
 const SCRIPT = fileURLToPath(new URL("./parse_exposition.py", import.meta.url));
-const INSTALL_HINT = "apt-get install -y python3-prometheus-client";
+const CLIENT_NOT_INSTALLED =
+  "python3-prometheus-client is not installed: apt-get install -y python3-prometheus-client";
 const MAX_OUTPUT = 512 * 1024 * 1024;
 
 interface Run {
@@ -43,12 +44,12 @@ interface Run {
   readonly stderr: string;
 }
 
-/** Runs a program with stdin; a missing program rejects with what to install. */
-function run(program: string, args: string[], input: Buffer, missing: string): Promise<Run> {
+/** Runs a program with stdin; a missing program rejects with `notInstalled`. */
+function run(program: string, args: string[], input: Buffer, notInstalled: string): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = execFile(program, args, { maxBuffer: MAX_OUTPUT }, (error, stdout, stderr) => {
       if (error && (error as NodeJS.ErrnoException).code === "ENOENT") {
-        reject(new Error(`${program} not found: ${missing}`));
+        reject(new Error(`${program} not found: ${notInstalled}`));
         return;
       }
       const code = error ? Number((error as NodeJS.ErrnoException).code ?? 1) : 0;
@@ -66,12 +67,11 @@ const asBuffer = (body: string | Buffer): Buffer =>
 export async function promtoolCheck(
   body: string | Buffer,
 ): Promise<{ code: number; output: string }> {
-  const hint = "install Debian's prometheus package (see README)";
   const { code, stdout, stderr } = await run(
     "promtool",
     ["check", "metrics"],
     asBuffer(body),
-    hint,
+    "promtool is not installed: apt-get install -y prometheus",
   );
   return { code, output: `${stdout}${stderr}` };
 }
@@ -87,9 +87,9 @@ export async function parseExposition(
 ): Promise<ParsedFamily[]> {
   const [program = PYTHON_INTERPRETER, ...options] = interpreter;
   const args = [...options, SCRIPT, format];
-  const result = await run(program, args, asBuffer(body), `install it (${INSTALL_HINT})`);
+  const result = await run(program, args, asBuffer(body), CLIENT_NOT_INSTALLED);
   if (result.code === 3) {
-    throw new Error(`${program} has no prometheus_client module: ${INSTALL_HINT}`);
+    throw new Error(`${program} has no prometheus_client module: ${CLIENT_NOT_INSTALLED}`);
   }
   if (result.code !== 0) {
     throw new Error(

@@ -119,10 +119,10 @@ async function unpack<Name extends string>(
   return root;
 }
 
-const INSTALL_HINT: Readonly<Record<string, string>> = {
-  npm: "install Node.js with npm",
-  tar: "apt-get install -y tar",
-  unzip: "apt-get install -y unzip",
+// tar is Essential in Debian: always there.
+const NOT_INSTALLED: Readonly<Record<string, string>> = {
+  npm: "npm is not installed: install Node.js with npm",
+  unzip: "unzip is not installed: apt-get install -y unzip",
 };
 
 /** Runs one step of the fetch; a failure names the package, the step and the fix. */
@@ -137,7 +137,7 @@ async function tool(spec: string, command: string, args: string[]): Promise<stri
 
 function failure(command: string, args: readonly string[], error: unknown): string {
   const { code, stderr } = error as { code?: unknown; stderr?: string };
-  if (code === "ENOENT") return `${command} is not installed (${INSTALL_HINT[command] ?? command})`;
+  if (code === "ENOENT") return NOT_INSTALLED[command] ?? `${command} is not installed`;
   const hint = command === "npm" ? "is the npm registry reachable?" : `exit status ${String(code)}`;
   return `${command} ${args[0]} failed (${hint}):\n${stderr ?? String(error)}`;
 }

@@ -11,7 +11,7 @@ const GO_TEST = join(TOOLKIT_WEB_DIR, "tls_config_test.go");
 
 if (!existsSync(GO_TEST) || !existsSync(TESTDATA)) {
   throw new Error(
-    `the exporter-toolkit test corpus is missing (${GO_TEST}): install it with: apt-get install -y golang-github-prometheus-exporter-toolkit-dev`,
+    `the exporter-toolkit test corpus is missing (${GO_TEST}): golang-github-prometheus-exporter-toolkit-dev is not installed: apt-get install -y golang-github-prometheus-exporter-toolkit-dev`,
   );
 }
 

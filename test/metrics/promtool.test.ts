@@ -80,7 +80,9 @@ describe("the checks are real", () => {
     // -S leaves dist-packages off the path: the interpreter as it is without the Debian package.
     await expect(
       parseExposition("# EOF\n", "openmetrics", [PYTHON_INTERPRETER, "-S"]),
-    ).rejects.toThrow("apt-get install -y python3-prometheus-client");
+    ).rejects.toThrow(
+      "python3-prometheus-client is not installed: apt-get install -y python3-prometheus-client",
+    );
   });
 
   it("reads families, types, help and samples, NaN and infinities included", async () => {
