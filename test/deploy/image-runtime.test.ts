@@ -154,7 +154,7 @@ async function startExporter(readOnlyRoot: boolean): Promise<Exporter> {
     output += chunk.toString();
   });
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  const address = await listeningAddress(() => output, exited).catch((error: unknown) => {
+  const address = await listeningAddress(child, () => output).catch((error: unknown) => {
     child.kill("SIGKILL");
     throw error;
   });
@@ -174,13 +174,9 @@ async function startExporter(readOnlyRoot: boolean): Promise<Exporter> {
 }
 
 /** The host:port of the exporter's "listening" log line; rejects if it exits or stays silent. */
-async function listeningAddress(output: () => string, exited: Promise<unknown>): Promise<string> {
-  let running = true;
-  void exited.then(() => {
-    running = false;
-  });
+async function listeningAddress(child: ChildProcess, output: () => string): Promise<string> {
   const deadline = Date.now() + 20_000;
-  while (running && Date.now() < deadline) {
+  while (child.exitCode === null && child.signalCode === null && Date.now() < deadline) {
     for (const line of output().split("\n")) {
       if (!line.startsWith("{")) continue;
       const entry = JSON.parse(line) as { msg?: string; url?: string };
