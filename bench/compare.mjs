@@ -2,6 +2,7 @@
 //   (a) the exporter's /metrics in demo mode
 //   (b) the ceiling: a bare node:http server returning the very same bytes and headers
 //   (c) the obvious peer: Express + prom-client register.metrics() per request, same metric set
+// then the Go tools users would pick instead (bench/peers.mjs), the large poll and the idle figures.
 // Each server runs in its own process, the load generator (autocannon) in another; rounds
 // alternate between the servers; the table shows the median round. Everything on 127.0.0.1.
 // Usage: npm run build && node bench/compare.mjs [--duration=5] [--rounds=3] [--connections=1,10,50]
@@ -188,12 +189,24 @@ try {
     console.log(
       `start to first successful poll ${startup.startToFirstSuccessfulPollMs} ms; start to /readyz 200 ${startup.startToReadyMs} ms; RSS after start ${startup.rssAfterStartMiB} MiB, after ${startup.scrapes ?? 500} scrapes ${startup.rssAfterScrapesMiB} MiB`,
     );
-    if (runLarge) printLargeAndIdle();
+    printPeers([]);
+    if (runLarge) {
+      printPeers(["--customers=25000", "--rounds=1", "--connections=1", "--duration=20"]);
+      printLargeAndIdle();
+    }
   }
 } finally {
   for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");
   rmSync(dir, { recursive: true, force: true });
 }
+/** The exporter beside the Go tools users would pick instead (bench/peers.mjs prints its table). */
+function printPeers(extra) {
+  const out = execFileSync(process.execPath, [here("./peers.mjs"), ...extra], {
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  process.stdout.write(out);
+}
+
 /** The Node.js 24 build CI tests on (package.json's test:node24), resolved through npx. */
 function node24() {
   const cache = here("../.cache/npm");
