@@ -64,7 +64,9 @@ function startGoPeer(binary, argv) {
     }, 5);
   });
   child.on("error", (error) => {
-    throw new Error(`${binary}: ${error.message} (apt-get install -y ${binary})`);
+    throw new Error(
+      `${binary}: ${error.message} (the bench needs Debian's ${binary} package; the tests do not)`,
+    );
   });
   return { child, url };
 }

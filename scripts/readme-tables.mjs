@@ -1,15 +1,17 @@
 #!/usr/bin/env node
-// Rewrites the README's generated tables (settings, collectors) from the built sources:
-// `npm run readme`. test/docs/readme.test.ts fails when the committed README differs.
+// Rewrites the manual's generated tables (settings, metrics, collectors) from the built sources:
+// `npm run readme`. test/docs/readme.test.ts fails when a committed file differs.
 import { readFileSync, writeFileSync } from "node:fs";
-import { renderReadme } from "../dist/docs/readme-tables.js";
+import { GENERATED_DOCS, renderDoc } from "../dist/docs/readme-tables.js";
 
-const path = new URL("../README.md", import.meta.url);
-const before = readFileSync(path, "utf8");
-const after = renderReadme(before);
-if (after === before) {
-  console.log("README.md: generated tables are up to date");
-} else {
-  writeFileSync(path, after);
-  console.log("README.md: generated tables rewritten");
+for (const file of Object.keys(GENERATED_DOCS)) {
+  const path = new URL(`../${file}`, import.meta.url);
+  const before = readFileSync(path, "utf8");
+  const after = renderDoc(file, before);
+  if (after === before) {
+    console.log(`${file}: generated tables are up to date`);
+  } else {
+    writeFileSync(path, after);
+    console.log(`${file}: generated tables rewritten`);
+  }
 }

@@ -2,7 +2,7 @@ import { ALL_COLLECTORS } from "../collectors/index.js";
 import { type CollectorInfo, settingRows } from "../config/help.js";
 import { SELF_METRICS, type SelfMetricDeclaration } from "../metrics/self-metrics.js";
 
-/** The README's generated tables, from the settings table and the collector registry. */
+/** The manual's generated tables (docs/settings.md, docs/metrics.md), from the settings table and the collector registry. */
 const code = (text: string): string => `\`${text}\``;
 const row = (cells: readonly string[]): string => `| ${cells.join(" | ")} |`;
 
@@ -75,16 +75,22 @@ const TABLES: Readonly<Record<string, () => string>> = {
   metrics: () => metricsTable(),
 };
 
-/** The README with every generated block (between its markers) rewritten from the source. */
-export function renderReadme(readme: string): string {
-  let text = readme;
-  for (const [name, render] of Object.entries(TABLES)) {
+/** Where each generated table lives (paths from the repository's root). */
+export const GENERATED_DOCS: Readonly<Record<string, readonly (keyof typeof TABLES)[]>> = {
+  "docs/settings.md": ["settings"],
+  "docs/metrics.md": ["metrics", "collectors"],
+};
+
+/** A document with each of its generated blocks (between their markers) rewritten from the source. */
+export function renderDoc(path: string, text: string): string {
+  let out = text;
+  for (const name of GENERATED_DOCS[path] ?? []) {
     const begin = `<!-- generated: ${name} (npm run readme) -->`;
     const end = `<!-- end generated: ${name} -->`;
-    const from = text.indexOf(begin);
-    const to = text.indexOf(end);
-    if (from === -1 || to < from) throw new Error(`README.md: no ${begin} ... ${end} block`);
-    text = `${text.slice(0, from + begin.length)}\n${render()}\n${text.slice(to)}`;
+    const from = out.indexOf(begin);
+    const to = out.indexOf(end);
+    if (from === -1 || to < from) throw new Error(`${path}: no ${begin} ... ${end} block`);
+    out = `${out.slice(0, from + begin.length)}\n${TABLES[name]?.() ?? ""}\n${out.slice(to)}`;
   }
-  return text;
+  return out;
 }
