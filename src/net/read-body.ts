@@ -1,9 +1,29 @@
+/** A body that asking again would not make any better: never retried. */
+export abstract class UnusableBodyError extends Error {}
+
 /** Thrown when a response body is larger than the exporter will hold in memory. */
-export class BodyTooLargeError extends Error {
+export class BodyTooLargeError extends UnusableBodyError {
   constructor(readonly limitBytes: number) {
     super(`response body exceeds ${limitBytes} bytes`);
     this.name = "BodyTooLargeError";
   }
+}
+
+/** Thrown when a body's Content-Encoding (gzip, deflate, br) does not decode: a corrupt body. */
+export class UndecodableBodyError extends UnusableBodyError {
+  constructor(encoding: string, detail: string) {
+    super(`response body does not decode as its Content-Encoding ${encoding} (${detail})`);
+    this.name = "UndecodableBodyError";
+  }
+}
+
+/** fetch's decoder failing: zlib's or brotli's error (errno, code Z_* or ERR__*) as the cause. */
+function decoderFailure(response: Response, error: unknown): UndecodableBodyError | undefined {
+  const cause: unknown = error instanceof Error ? error.cause : undefined;
+  if (!(cause instanceof Error) || !("errno" in cause) || !("code" in cause)) return undefined;
+  if (typeof cause.code !== "string" || !/^(Z_|ERR__)/.test(cause.code)) return undefined;
+  const encoding = response.headers.get("content-encoding") ?? "none";
+  return new UndecodableBodyError(encoding, cause.message);
 }
 
 /** Reads a response body whole, stopping (and cancelling the stream) past limitBytes. */
@@ -18,7 +38,9 @@ export async function readBodyBytes(response: Response, limitBytes: number): Pro
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    const { done, value } = await reader.read().catch((error: unknown) => {
+      throw decoderFailure(response, error) ?? error;
+    });
     if (done) break;
     total += value.byteLength;
     if (total > limitBytes) {

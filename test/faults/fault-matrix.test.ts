@@ -140,6 +140,20 @@ describe("fault matrix: the network and the API", () => {
     await expectRecovery(h, 33);
   });
 
+  it("a corrupt gzip body: reason invalid_response, not retried (it will not improve)", async () => {
+    const { h } = await goodStart();
+    const { p, before } = await throughProxy(h);
+    p.faults.push("corrupt-gzip", "corrupt-gzip");
+    await within("a poll against a corrupt gzip body", 10_000, h.exporter.poller.pollOnce());
+    const { logged } = await expectKeptAfterFailure(h, before, "invalid_response");
+    expect(logged).toMatch(/does not decode as its Content-Encoding gzip \(incorrect data check\)/);
+    // One attempt, answered 200: the second corrupt body is still queued, and no retry logged.
+    expect(p.faults).toEqual(["corrupt-gzip"]);
+    expect(h.logs.lines().filter((l) => l.msg === "retrying Partner Center request")).toEqual([]);
+    p.faults.length = 0;
+    await expectRecovery(h, 33);
+  });
+
   it("a body larger than the limit that says so (Content-Length): refused before reading", async () => {
     // The in-process simulator takes a while to build a 65 MiB answer on a loaded machine: a
     // generous request timeout, so the size limit decides, not the clock (it flaked on Node 24).
