@@ -15,7 +15,7 @@ export class RowSet<L extends string, V extends string> {
     this.received += parsed.rows.length + parsed.skipped.length;
     for (const skip of parsed.skipped) this.skipped.push(skip);
     for (const row of parsed.rows) {
-      const key = Object.values(row.labels).join("\u0000");
+      const key = labelSetKey(row.labels);
       const seen = this.#byKey.get(key);
       if (seen === undefined || row.processedAt > seen.processedAt) {
         this.#byKey.set(key, row);
@@ -29,6 +29,16 @@ export class RowSet<L extends string, V extends string> {
   get kept(): Row<L, V>[] {
     return [...this.#byKey.values()];
   }
+}
+
+/**
+ * One key per label set, unambiguous: each value with its length in front, so that no value's
+ * characters (a NUL, a separator) can make two sets one. The labels come in the schema's order.
+ */
+function labelSetKey(labels: Readonly<Record<string, string>>): string {
+  let key = "";
+  for (const value of Object.values(labels)) key += `${value.length}:${value}`;
+  return key;
 }
 
 function describeLabels(labels: Readonly<Record<string, string>>): string {

@@ -147,7 +147,7 @@ function fastReader<L extends string, V extends string>(
       const value = record[field];
       if (typeof value === "string") {
         if (value === "" && required.has(name)) return undefined;
-        rowLabels[name] = value;
+        rowLabels[name] = wellFormed(value);
       } else if (value === undefined || value === null) {
         if (required.has(name)) return undefined;
         rowLabels[name] = "";
@@ -165,6 +165,19 @@ function fastReader<L extends string, V extends string>(
     }
     return { labels: rowLabels, values: rowValues, processedAt };
   };
+}
+
+/** A lone surrogate (valid in JSON, not in UTF-8; a pair is one code point to a `u` pattern). */
+const LONE_SURROGATE = /\p{Surrogate}/u;
+const LONE_SURROGATES = /\p{Surrogate}/gu;
+
+/**
+ * A label value as the exposition will print it: UTF-8 has no lone surrogates, and writing one
+ * gives U+FFFD. Done here, so that rows which print alike are one label set, not two series that
+ * print the same.
+ */
+function wellFormed(value: string): string {
+  return LONE_SURROGATE.test(value) ? value.replace(LONE_SURROGATES, "\uFFFD") : value;
 }
 
 /** processedDateTime strings repeat across rows (one per day): each distinct one is parsed once. */
@@ -214,7 +227,7 @@ function toRow<L extends string, V extends string>(
 ): Row<L, V> {
   const labels = {} as Record<L, string>;
   for (const [name, field] of Object.entries(schema.labels) as [L, string][]) {
-    labels[name] = (record[field] as string | null | undefined) ?? "";
+    labels[name] = wellFormed((record[field] as string | null | undefined) ?? "");
   }
   const values = {} as Record<V, number>;
   for (const [name, [field = ""]] of Object.entries(schema.values) as [V, readonly string[]][]) {

@@ -120,4 +120,14 @@ describe("selectNewest", () => {
     const other = item(1, 5, "direct");
     expect(selectNewest([item(1, 10), other]).kept).toHaveLength(2);
   });
+
+  it("never merges label sets whose values only join alike (a NUL inside a value)", () => {
+    const row = (workload: string, service: string): UsageRow => ({
+      labels: { workload, service, channel: "reseller" },
+      values: { usagePercent: 1 },
+      processedAt: 1,
+    });
+    const { kept, dropped } = selectNewest([row("a\u0000", "b"), row("a", "\u0000b")]);
+    expect([kept.length, dropped.length]).toEqual([2, 0]);
+  });
 });

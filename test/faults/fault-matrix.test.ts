@@ -298,6 +298,32 @@ describe("fault matrix: the data", () => {
     ]);
   });
 
+  it("label sets that only look alike are apart; ones that print alike are one series", async () => {
+    const { h } = await goodStart();
+    h.simulator.setUsageItems([
+      // A NUL inside a value: the key of the label set must not merge these two.
+      item("a\u0000", 1, { serviceName: "b" }),
+      item("a", 2, { serviceName: "\u0000b" }),
+      // Lone surrogates: both print as U+FFFD, so they are one series, the newest row's.
+      item("x\ud800", 3),
+      item("x\ud801", 4, { processedDateTime: "2026-11-26T00:00:00+00:00" }),
+    ]);
+    await h.exporter.poller.pollOnce();
+    const text = await h.scrape();
+    expect(sampleValue(text, UP)).toBe(1);
+    expect(samplesOf(text, USAGE)).toEqual([
+      `${USAGE}{workload="a\u0000",service="b",channel="reseller"} 1`,
+      `${USAGE}{workload="a",service="\u0000b",channel="reseller"} 2`,
+      `${USAGE}{workload="x\uFFFD",service="o365",channel="reseller"} 4`,
+    ]);
+    expect(
+      sampleValue(
+        text,
+        'partner_center_items_skipped_total{collector="partner-usage",reason="duplicate"}',
+      ),
+    ).toBe(1);
+  });
+
   it("values: negative and above 100 exported as received; NaN, strings, null and overflow skipped and counted", async () => {
     const { h } = await goodStart();
     // Built by hand: 1e999 parses to Infinity, which JSON.stringify cannot write.
