@@ -324,6 +324,28 @@ describe("fault matrix: the data", () => {
     ).toBe(1);
   });
 
+  it("a label value nested 100k levels deep: that row skipped (invalid_labels), the rest exported", async () => {
+    const { h } = await goodStart();
+    const deep = `${"[".repeat(100_000)}${"]".repeat(100_000)}`;
+    const good = JSON.stringify(item("Exchange", 12));
+    const bad = JSON.stringify(item("placeholder", 1)).replace('"placeholder"', deep);
+    h.simulator.setUsageBody(`{"totalCount":2,"items":[${bad},${good}]}`);
+    await h.exporter.poller.pollOnce();
+    const text = await h.scrape();
+    expect(sampleValue(text, UP)).toBe(1);
+    expect(samplesOf(text, USAGE)).toEqual([
+      `${USAGE}{workload="Exchange",service="o365",channel="reseller"} 12`,
+    ]);
+    expect(
+      sampleValue(
+        text,
+        'partner_center_items_skipped_total{collector="partner-usage",reason="invalid_labels"}',
+      ),
+    ).toBe(1);
+    const skipped = h.logs.lines().filter((l) => l.msg === "skipped unusable items");
+    expect(skipped.at(-1)?.examples).toEqual([`items[0].workloadName is ${"[".repeat(60)}...`]);
+  });
+
   it("values: negative and above 100 exported as received; NaN, strings, null and overflow skipped and counted", async () => {
     const { h } = await goodStart();
     // Built by hand: 1e999 parses to Infinity, which JSON.stringify cannot write.
