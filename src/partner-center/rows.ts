@@ -15,7 +15,7 @@ export interface RowSchema<L extends string, V extends string> {
 /** One analytics row, checked and typed. */
 export interface Row<L extends string, V extends string> {
   readonly labels: Readonly<Record<L, string>>;
-  /** As received: never clamped or rescaled. */
+  /** As received (finite, not negative): never clamped or rescaled. */
   readonly values: Readonly<Record<V, number>>;
   /** processedDateTime, epoch milliseconds. */
   readonly processedAt: number;
@@ -41,7 +41,8 @@ export interface RowReader<L extends string, V extends string> {
 
 const label = v.nullish(v.string());
 const requiredLabel = v.pipe(v.string(), v.nonEmpty());
-const measure = v.pipe(v.number(), v.finite());
+// Every value is a percent (that can exceed 100) or a count of licences: never below 0.
+const measure = v.pipe(v.number(), v.finite(), v.minValue(0));
 const dateTime = v.custom<string>((value) => parseApiDateTime(value) !== undefined);
 
 /** Which problem names a row's skip reason when it has several: the label loop came first. */
@@ -160,7 +161,7 @@ function fastReader<L extends string, V extends string>(
         value = record[field];
         if (value !== undefined) break;
       }
-      if (typeof value !== "number" || !Number.isFinite(value)) return undefined;
+      if (typeof value !== "number" || !Number.isFinite(value) || value < 0) return undefined;
       rowValues[name] = value;
     }
     return { labels: rowLabels, values: rowValues, processedAt };

@@ -21,6 +21,8 @@ const USAGE_ENDPOINT = "/v1/analytics/licenses/usage";
 const item = usageItem;
 const pollErrors = (reason: string) =>
   `partner_center_poll_errors_total{collector="partner-usage",reason="${reason}"}`;
+const itemsSkipped = (reason: string) =>
+  `partner_center_items_skipped_total{collector="partner-usage",reason="${reason}"}`;
 const apiRequests = (code: string) =>
   `partner_center_api_requests_total{endpoint="${USAGE_ENDPOINT}",code="${code}"}`;
 
@@ -316,12 +318,7 @@ describe("fault matrix: the data", () => {
       `${USAGE}{workload="a",service="\u0000b",channel="reseller"} 2`,
       `${USAGE}{workload="x\uFFFD",service="o365",channel="reseller"} 4`,
     ]);
-    expect(
-      sampleValue(
-        text,
-        'partner_center_items_skipped_total{collector="partner-usage",reason="duplicate"}',
-      ),
-    ).toBe(1);
+    expect(sampleValue(text, itemsSkipped("duplicate"))).toBe(1);
   });
 
   it("a label value nested 100k levels deep: that row skipped (invalid_labels), the rest exported", async () => {
@@ -336,22 +333,19 @@ describe("fault matrix: the data", () => {
     expect(samplesOf(text, USAGE)).toEqual([
       `${USAGE}{workload="Exchange",service="o365",channel="reseller"} 12`,
     ]);
-    expect(
-      sampleValue(
-        text,
-        'partner_center_items_skipped_total{collector="partner-usage",reason="invalid_labels"}',
-      ),
-    ).toBe(1);
+    expect(sampleValue(text, itemsSkipped("invalid_labels"))).toBe(1);
     const skipped = h.logs.lines().filter((l) => l.msg === "skipped unusable items");
     expect(skipped.at(-1)?.examples).toEqual([`items[0].workloadName is ${"[".repeat(60)}...`]);
   });
 
-  it("values: negative and above 100 exported as received; NaN, strings, null and overflow skipped and counted", async () => {
+  it("values: above 100 and 0 exported as received; negative, NaN, strings, null and overflow skipped and counted", async () => {
     const { h } = await goodStart();
     // Built by hand: 1e999 parses to Infinity, which JSON.stringify cannot write.
     const items = [
       item("Negative", -5),
+      item("NegativeTiny", -1e-9),
       item("Above", 250.5),
+      item("Zero", 0),
       item("NaNString", "NaN"),
       item("NumberString", "12"),
       item("Null", null),
@@ -363,22 +357,22 @@ describe("fault matrix: the data", () => {
         '"proratedLicensesUsagePercent":1e999',
       ),
     );
-    h.simulator.setUsageBody(`{"totalCount":7,"items":[${items.join(",")}]}`);
+    h.simulator.setUsageBody(`{"totalCount":9,"items":[${items.join(",")}]}`);
     await h.exporter.poller.pollOnce();
     const text = await h.scrape();
     expect(sampleValue(text, UP)).toBe(1);
     expect(samplesOf(text, USAGE)).toEqual([
-      `${USAGE}{workload="Negative",service="o365",channel="reseller"} -5`,
       `${USAGE}{workload="Above",service="o365",channel="reseller"} 250.5`,
+      `${USAGE}{workload="Zero",service="o365",channel="reseller"} 0`,
     ]);
-    expect(
-      sampleValue(
-        text,
-        'partner_center_items_skipped_total{collector="partner-usage",reason="invalid_value"}',
-      ),
-    ).toBe(5);
+    expect(sampleValue(text, itemsSkipped("invalid_value"))).toBe(7);
     const skipped = h.logs.lines().filter((l) => l.msg === "skipped unusable items");
-    expect(skipped.at(-1)?.skipped).toEqual({ invalid_value: 5 });
+    expect(skipped.at(-1)?.skipped).toEqual({ invalid_value: 7 });
+    expect(skipped.at(-1)?.examples).toEqual([
+      "items[0].proratedLicensesUsagePercent is -5",
+      "items[1].proratedLicensesUsagePercent is -1e-9",
+      'items[4].proratedLicensesUsagePercent is "NaN"',
+    ]);
   });
 
   it("a bare NaN in the body is not JSON: the whole poll fails (invalid_response), series kept", async () => {
