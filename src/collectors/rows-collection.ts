@@ -48,20 +48,13 @@ function describeLabels(labels: Readonly<Record<string, string>>): string {
 }
 
 /**
- * Turns parsed rows into a collection: newest row per label set, one sample per (family, row).
+ * Turns the rows collected into a collection: newest row per label set, one sample per (family, row).
  * `families` maps family name -> the row value it exports (or `processedAt`, in Unix seconds).
  */
 export function rowsToCollection<L extends string, V extends string>(
-  parsed: { rows: readonly Row<L, V>[]; skipped: readonly SkippedRow[] } | RowSet<L, V>,
+  set: RowSet<L, V>,
   families: Readonly<Record<string, V | "processedAt">>,
 ): Collection {
-  let set: RowSet<L, V>;
-  if (parsed instanceof RowSet) {
-    set = parsed;
-  } else {
-    set = new RowSet<L, V>();
-    set.add(parsed);
-  }
   const { kept, dropped } = set;
   const series = new Map<string, Sample[]>();
   for (const [family, source] of Object.entries(families) as [string, V | "processedAt"][]) {

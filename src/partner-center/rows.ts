@@ -1,7 +1,6 @@
 import * as v from "valibot";
-import { checkBoundary, describe, type Issue, issuePath } from "../boundaries/check-boundary.js";
+import { describe, type Issue, issuePath } from "../boundaries/check-boundary.js";
 import { parseApiDateTime } from "./datetime.js";
-import { InvalidResponseError } from "./errors.js";
 
 /** How to read one kind of analytics row: label name -> field, value name -> field (and aliases). */
 export interface RowSchema<L extends string, V extends string> {
@@ -235,14 +234,4 @@ function toRow<L extends string, V extends string>(
     values[name] = record[field] as number;
   }
   return { labels, values, processedAt: parseApiDateTime(record.processedDateTime) as number };
-}
-
-const legacyBody = v.looseObject({ items: v.array(v.unknown()) });
-
-/** The legacy wrapper `{totalCount, items: [...]}`; anything else is rejected whole. */
-export function legacyItems(body: unknown): unknown[] {
-  return checkBoundary(legacyBody, body, {
-    where: "",
-    fail: (problem) => new InvalidResponseError(problem),
-  }).items;
 }

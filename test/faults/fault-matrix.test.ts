@@ -375,6 +375,32 @@ describe("fault matrix: the data", () => {
     ]);
   });
 
+  it("more rows than PARTNER_MAX_SERIES: reason too_many_series, series kept; at the cap it succeeds", async () => {
+    const two = [item("Exchange", 12), item("SharePoint", 13)];
+    const h = await startHarness({
+      env: { PARTNER_MAX_SERIES: "2" },
+      usageBody: JSON.stringify({ totalCount: 2, items: two }),
+    });
+    harness = h;
+    const good = await h.scrape();
+    expect(samplesOf(good, USAGE)).toHaveLength(2);
+    h.simulator.setUsageBody(undefined);
+    h.simulator.setUsageItems([...two, item("Teams", 14)]);
+    await h.exporter.poller.pollOnce();
+    const { logged } = await expectKeptAfterFailure(h, good, "too_many_series");
+    expect(logged).toBe(
+      "Partner Center reports 3 rows, over PARTNER_MAX_SERIES=2: raise PARTNER_MAX_SERIES",
+    );
+    h.simulator.setUsageItems([item("Exchange", 22), item("SharePoint", 23)]);
+    await h.exporter.poller.pollOnce();
+    const text = await h.scrape();
+    expect(sampleValue(text, UP)).toBe(1);
+    expect(samplesOf(text, USAGE)).toEqual([
+      `${USAGE}{workload="Exchange",service="o365",channel="reseller"} 22`,
+      `${USAGE}{workload="SharePoint",service="o365",channel="reseller"} 23`,
+    ]);
+  });
+
   it("a bare NaN in the body is not JSON: the whole poll fails (invalid_response), series kept", async () => {
     const { h, good } = await goodStart();
     h.simulator.setUsageBody(
