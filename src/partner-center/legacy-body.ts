@@ -18,8 +18,9 @@ function legacyItems(body: unknown): unknown[] {
 
 /**
  * Reads one of the legacy partner-wide analytics bodies (one unpaged `{totalCount, items}`) as the
- * pages of the commercial ones are read: counted against the collector's cap before a row is
- * parsed, then the rows handed to `onRows` a slice at a time with the event loop free between.
+ * pages of the commercial ones are read: counted against the collector's cap (`totalCount` first,
+ * then the rows themselves) before a row is parsed, then the rows handed to `onRows` a slice at a
+ * time with the event loop free between.
  * Returns the number of rows.
  */
 export async function fetchLegacyRows(
@@ -33,12 +34,15 @@ export async function fetchLegacyRows(
     rows = parsedRows(legacyItems(await client.getJson(query.path, context)));
   } else {
     const body = await client.getJsonBody(query.path, context);
-    const sliced = rowsInSlices(body, ["items"]);
-    if (sliced === undefined) rows = parsedRows(legacyItems(body.parse()));
-    else {
-      legacyItems({ ...sliced.others, items: [] });
-      rows = sliced;
-    }
+    // The other members checked, and the count they announce, before the rows are scanned.
+    const sliced = rowsInSlices(body, ["items"], (others) => {
+      legacyItems({ ...others, items: [] });
+      const total = others.totalCount;
+      if (typeof total === "number" && total > query.cap.max) {
+        throw new TooManySeriesError(total, query.cap);
+      }
+    });
+    rows = sliced ?? parsedRows(legacyItems(body.parse()));
   }
   if (rows.rowCount > query.cap.max) throw new TooManySeriesError(rows.rowCount, query.cap);
   await handOver(rows, onRows);

@@ -57,12 +57,24 @@ function parsePage(body: unknown): Page {
   };
 }
 
-/** The page with its rows left unparsed until asked for (row-slices.ts); another shape parsed whole. */
-function readPage(body: JsonBody): Page {
-  const sliced = rowsInSlices(body, ["Value", "value"]);
+/**
+ * The page with its rows left unparsed until asked for (row-slices.ts), its count checked against
+ * the cap before they are scanned; another shape parsed whole.
+ */
+function readPage(body: JsonBody, cap: RowCap): Page {
+  const sliced = rowsInSlices(body, ["Value", "value"], (others) =>
+    checkTotal(parsePage({ ...others, Value: [] }), cap),
+  );
   if (sliced === undefined) return parsePage(body.parse());
   const meta = parsePage({ ...sliced.others, Value: [] });
   return { ...meta, rowCount: sliced.rowCount, rows: sliced.rows };
+}
+
+/** A count over the cap fails the read at once (as Prometheus's sample_limit fails a scrape). */
+function checkTotal(page: Pick<Page, "totalCount">, cap: RowCap): void {
+  if (page.totalCount !== undefined && page.totalCount > cap.max) {
+    throw new TooManySeriesError(page.totalCount, cap);
+  }
 }
 
 /**
@@ -108,10 +120,8 @@ export async function fetchAllPages(
     const page =
       client.getJsonBody === undefined
         ? parsePage(await client.getJson(path, context))
-        : readPage(await client.getJsonBody(path, context));
-    if (page.totalCount !== undefined && page.totalCount > cap.max) {
-      throw new TooManySeriesError(page.totalCount, cap);
-    }
+        : readPage(await client.getJsonBody(path, context), cap);
+    checkTotal(page, cap);
     skip += page.rowCount;
     if (skip > cap.max) throw new TooManySeriesError(skip, cap);
     await handOver(page, onRows);

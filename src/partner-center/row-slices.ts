@@ -21,12 +21,14 @@ export function parsedRows(rows: readonly unknown[]): RowSlices {
 /**
  * A body's rows array left unparsed until asked for, a slice at a time (json-spans.ts), and the
  * other top-level members parsed. `names`: where the rows may be, the first present and not null
- * wins. undefined when the body is not an object with such an array: the caller parses it whole,
- * for the same result and the same errors.
+ * wins. `check` sees the other members before the rows are scanned: a count over the cap fails
+ * there, before the scan and its memory. undefined when the body is not an object with such an
+ * array: the caller parses it whole, for the same result and the same errors.
  */
 export function rowsInSlices(
   body: JsonBody,
   names: readonly string[],
+  check: (others: Record<string, unknown>) => void = () => undefined,
 ): (RowSlices & { readonly others: Record<string, unknown> }) | undefined {
   const { bytes } = body;
   const members = objectMembers(bytes);
@@ -34,8 +36,7 @@ export function rowsInSlices(
   const isNull = (span: Span | undefined) => span !== undefined && bytes[span.start] === 0x6e;
   const name = names.find((n) => members.get(n) !== undefined && !isNull(members.get(n)));
   const rowsSpan = name === undefined ? undefined : members.get(name);
-  const elements = rowsSpan === undefined ? undefined : arrayElements(bytes, rowsSpan);
-  if (elements === undefined) return undefined;
+  if (rowsSpan === undefined) return undefined;
   const others: Record<string, unknown> = {};
   try {
     for (const [member, span] of members)
@@ -43,6 +44,9 @@ export function rowsInSlices(
   } catch {
     throw body.notJson();
   }
+  check(others);
+  const elements = arrayElements(bytes, rowsSpan);
+  if (elements === undefined) return undefined;
   return {
     others,
     rowCount: elements.length,

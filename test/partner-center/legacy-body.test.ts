@@ -64,6 +64,19 @@ describe("the legacy partner-wide body", () => {
     expect((await read(4, client)).count).toBe(4);
   });
 
+  it("trusts an announced totalCount over the cap without scanning, and a low one not at all", async () => {
+    const { client } = await clientStack(simulator);
+    const items = Array.from({ length: 4 }, (_, i) => usageItem(`w${i}`, i));
+    simulator.setUsageBody(JSON.stringify({ totalCount: 900, items }));
+    expect(await read(10, client).catch((e: unknown) => (e as Error).message)).toMatch(
+      /^Partner Center reports 900 rows, over PARTNER_MAX_SERIES=10/,
+    );
+    simulator.setUsageBody(JSON.stringify({ totalCount: 1, items }));
+    expect(await read(3, client).catch((e: unknown) => (e as Error).message)).toMatch(
+      /^Partner Center reports 4 rows, over PARTNER_MAX_SERIES=3/,
+    );
+  });
+
   it.each([
     ['{"totalCount":1,"items":"x"}', 'items is "x"'],
     ['{"totalCount":1}', "items is missing"],
