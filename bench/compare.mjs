@@ -187,7 +187,10 @@ try {
     console.log(
       `start to first successful poll ${startup.startToFirstSuccessfulPollMs} ms; start to /readyz 200 ${startup.startToReadyMs} ms; RSS after start ${startup.rssAfterStartMiB} MiB, after ${startup.scrapes ?? 500} scrapes ${startup.rssAfterScrapesMiB} MiB`,
     );
-    if (runLarge) printLargeAndIdle();
+    if (runLarge) {
+      printLargeAndIdle();
+      printPartnerLarge();
+    }
   }
 } finally {
   for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");
@@ -251,6 +254,26 @@ function printLargeAndIdle() {
     );
   }
   console.log(`\npoll wall time ${range(large.map((r) => r.pollWallMs))} ms`);
+}
+
+/** Issue 19: the partner-level endpoint answering 640k rows in one body, at the default cap and raised. */
+function printPartnerLarge() {
+  console.log("\n### Large partner-level poll: 640,000 rows in one body (partner-usage)\n");
+  console.log("| PARTNER_MAX_SERIES | outcome | exporter CPU | peak RSS | /healthz p99 / max |");
+  console.log("|---:|---|---:|---:|---:|");
+  for (const cap of ["50000", "1000000"]) {
+    const argv = [here("./large-poll.mjs"), "--partner-rows=640000", `--max-series=${cap}`];
+    const r = JSON.parse(
+      execFileSync(process.execPath, argv, {
+        maxBuffer: 16 * 1024 * 1024,
+        env: { ...process.env, PCE_BENCH_EXEC_ARGV: NODE_FLAGS.join(" ") },
+      }).toString(),
+    );
+    const outcome = r.pollOk ? `${r.series} series` : r.collectors["partner-usage"]?.reason;
+    console.log(
+      `| ${cap} | ${outcome} | ${r.exporterCpuSeconds} s | ${r.peakRssMiB} MiB | ${r.probeDuringPoll.p99Ms} / ${r.probeDuringPoll.maxMs} ms |`,
+    );
+  }
 }
 
 if (problems.length > 0) {
