@@ -34,22 +34,56 @@ export async function readBodyBytes(response: Response, limitBytes: number): Pro
     throw new BodyTooLargeError(limitBytes);
   }
   if (response.body === null) return new Uint8Array(0);
+  const body = new BodyBuffer(response.headers.get("content-encoding") === null ? declared : 0);
   const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
   for (;;) {
     const { done, value } = await reader.read().catch((error: unknown) => {
       throw decoderFailure(response, error) ?? error;
     });
     if (done) break;
-    total += value.byteLength;
-    if (total > limitBytes) {
+    if (body.total + value.byteLength > limitBytes) {
       await reader.cancel();
       throw new BodyTooLargeError(limitBytes);
     }
-    chunks.push(value);
+    body.add(value);
   }
-  return chunks.length === 1 && chunks[0] !== undefined ? chunks[0] : Buffer.concat(chunks, total);
+  return body.bytes();
+}
+
+/**
+ * A body's bytes as they arrive. With its length announced (and no encoding to change it), one
+ * buffer of that length filled in place: a list of chunks and their concatenation would hold a
+ * 60 MiB body twice for a moment. Chunks otherwise, or once more arrives than was announced.
+ */
+class BodyBuffer {
+  total = 0;
+  #whole: Buffer | undefined;
+  readonly #chunks: Uint8Array[] = [];
+
+  constructor(announced: number) {
+    this.#whole =
+      Number.isInteger(announced) && announced > 0 ? Buffer.allocUnsafe(announced) : undefined;
+  }
+
+  add(chunk: Uint8Array): void {
+    const whole = this.#whole;
+    if (whole !== undefined && this.total + chunk.byteLength <= whole.length) {
+      whole.set(chunk, this.total);
+    } else {
+      if (whole !== undefined) this.#chunks.push(whole.subarray(0, this.total));
+      this.#whole = undefined;
+      this.#chunks.push(chunk);
+    }
+    this.total += chunk.byteLength;
+  }
+
+  bytes(): Uint8Array {
+    if (this.#whole !== undefined) return this.#whole.subarray(0, this.total);
+    const chunks = this.#chunks;
+    return chunks.length === 1 && chunks[0] !== undefined
+      ? chunks[0]
+      : Buffer.concat(chunks, this.total);
+  }
 }
 
 // The one place where an answer's bytes become text. Partner Center (and other Microsoft services)
