@@ -1,5 +1,5 @@
 import * as v from "valibot";
-import { checkBoundary } from "../boundaries/check-boundary.js";
+import { checkBoundary, describe } from "../boundaries/check-boundary.js";
 import type { JsonBody, PartnerCenterClient, RequestContext } from "./client.js";
 import { InvalidResponseError } from "./errors.js";
 import { type RowCap, TooManySeriesError } from "./row-cap.js";
@@ -83,7 +83,11 @@ function checkTotal(page: Pick<Page, "totalCount">, cap: RowCap): void {
  */
 export function nextLinkPath(baseUrl: string, link: string): string {
   const base = new URL(`${baseUrl}/`);
-  const target = new URL(link, base);
+  // A link that is no URL at all is the answer's fault, not a TypeError of ours.
+  const target = URL.canParse(link, base.href) ? new URL(link, base) : undefined;
+  if (target === undefined) {
+    throw new InvalidResponseError(`next link is not a URL (${describe(link)})`);
+  }
   if (target.origin !== base.origin) {
     throw new InvalidResponseError(
       `next link points to another host (${target.host}); not following it with the access token`,
