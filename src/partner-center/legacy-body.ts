@@ -3,7 +3,7 @@ import { checkBoundary } from "../boundaries/check-boundary.js";
 import type { RequestContext } from "./client.js";
 import { InvalidResponseError } from "./errors.js";
 import type { PageSource } from "./paging.js";
-import { type RowCap, TooManySeriesError } from "./row-cap.js";
+import { enforceCap, type RowCap } from "./row-cap.js";
 import { handOver, parsedRows, type RowSlices, rowsInSlices } from "./row-slices.js";
 
 const legacyBody = v.looseObject({ items: v.array(v.unknown()) });
@@ -37,14 +37,11 @@ export async function fetchLegacyRows(
     // The other members checked, and the count they announce, before the rows are scanned.
     const sliced = rowsInSlices(body, ["items"], (others) => {
       legacyItems({ ...others, items: [] });
-      const total = others.totalCount;
-      if (typeof total === "number" && total > query.cap.max) {
-        throw new TooManySeriesError(total, query.cap);
-      }
+      enforceCap(others.totalCount, query.cap);
     });
     rows = sliced ?? parsedRows(legacyItems(body.parse()));
   }
-  if (rows.rowCount > query.cap.max) throw new TooManySeriesError(rows.rowCount, query.cap);
+  enforceCap(rows.rowCount, query.cap);
   await handOver(rows, onRows);
   return rows.rowCount;
 }

@@ -2,7 +2,7 @@ import * as v from "valibot";
 import { checkBoundary, describe } from "../boundaries/check-boundary.js";
 import type { JsonBody, PartnerCenterClient, RequestContext } from "./client.js";
 import { InvalidResponseError } from "./errors.js";
-import { type RowCap, TooManySeriesError } from "./row-cap.js";
+import { enforceCap, type RowCap } from "./row-cap.js";
 import { handOver, parsedRows, type RowSlices, rowsInSlices } from "./row-slices.js";
 
 /** The commercial endpoints' maximum (and default) page size. */
@@ -63,18 +63,11 @@ function parsePage(body: unknown): Page {
  */
 function readPage(body: JsonBody, cap: RowCap): Page {
   const sliced = rowsInSlices(body, ["Value", "value"], (others) =>
-    checkTotal(parsePage({ ...others, Value: [] }), cap),
+    enforceCap(parsePage({ ...others, Value: [] }).totalCount, cap),
   );
   if (sliced === undefined) return parsePage(body.parse());
   const meta = parsePage({ ...sliced.others, Value: [] });
   return { ...meta, rowCount: sliced.rowCount, rows: sliced.rows };
-}
-
-/** A count over the cap fails the read at once (as Prometheus's sample_limit fails a scrape). */
-function checkTotal(page: Pick<Page, "totalCount">, cap: RowCap): void {
-  if (page.totalCount !== undefined && page.totalCount > cap.max) {
-    throw new TooManySeriesError(page.totalCount, cap);
-  }
 }
 
 /**
@@ -125,9 +118,9 @@ export async function fetchAllPages(
       client.getJsonBody === undefined
         ? parsePage(await client.getJson(path, context))
         : readPage(await client.getJsonBody(path, context), cap);
-    checkTotal(page, cap);
+    enforceCap(page.totalCount, cap);
     skip += page.rowCount;
-    if (skip > cap.max) throw new TooManySeriesError(skip, cap);
+    enforceCap(skip, cap);
     await handOver(page, onRows);
     let next: string | undefined;
     if (page.nextLink !== undefined) {

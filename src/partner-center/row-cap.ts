@@ -20,3 +20,14 @@ export class TooManySeriesError extends ExporterError {
     this.name = "TooManySeriesError";
   }
 }
+
+/**
+ * The one rule: a count of rows over the cap fails the read. The count a body announces is checked
+ * before its rows are scanned, the rows themselves once counted; one that is not a finite number is
+ * no count (the rows still are).
+ */
+export function enforceCap(rows: unknown, cap: RowCap): void {
+  if (typeof rows === "number" && Number.isFinite(rows) && rows > cap.max) {
+    throw new TooManySeriesError(rows, cap);
+  }
+}
