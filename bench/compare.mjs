@@ -193,6 +193,7 @@ try {
     if (runLarge) {
       printPeers(["--customers=25000", "--rounds=1", "--connections=1", "--duration=20"]);
       printLargeAndIdle();
+      printPartnerLarge();
     }
   }
 } finally {
@@ -265,6 +266,26 @@ function printLargeAndIdle() {
     );
   }
   console.log(`\npoll wall time ${range(large.map((r) => r.pollWallMs))} ms`);
+}
+
+/** Issue 19: the partner-level endpoint answering 640k rows in one body, at the default cap and raised. */
+function printPartnerLarge() {
+  console.log("\n### Large partner-level poll: 640,000 rows in one body (partner-usage)\n");
+  console.log("| PARTNER_MAX_SERIES | outcome | exporter CPU | peak RSS | /healthz p99 / max |");
+  console.log("|---:|---|---:|---:|---:|");
+  for (const cap of ["50000", "1000000"]) {
+    const argv = [here("./large-poll.mjs"), "--partner-rows=640000", `--max-series=${cap}`];
+    const r = JSON.parse(
+      execFileSync(process.execPath, argv, {
+        maxBuffer: 16 * 1024 * 1024,
+        env: { ...process.env, PCE_BENCH_EXEC_ARGV: NODE_FLAGS.join(" ") },
+      }).toString(),
+    );
+    const outcome = r.pollOk ? `${r.series} series` : r.collectors["partner-usage"]?.reason;
+    console.log(
+      `| ${cap} | ${outcome} | ${r.exporterCpuSeconds} s | ${r.peakRssMiB} MiB | ${r.probeDuringPoll.p99Ms} / ${r.probeDuringPoll.maxMs} ms |`,
+    );
+  }
 }
 
 if (problems.length > 0) {

@@ -4,8 +4,11 @@
 // (transfer, parse, render, gzip), its peak RSS, the RSS once the poll is served (after a plain
 // and a gzip scrape), the /metrics size (plain and gzip) and /healthz latency, requested back to
 // back while the poll runs (event-loop stalls).
+// --partner-rows=N: the partner-level case instead: partner-usage alone, its endpoint answering
+// N compact rows (640000 is about 61 MiB, under the 64 MiB body limit), PARTNER_MAX_SERIES from
+// --max-series (default 1000000: every row is parsed and exported).
 // Usage: npm run build && node bench/large-poll.mjs [--customers=25000] [--collectors=a,b]
-//          [--save=FILE]
+//          [--partner-rows=640000] [--max-series=N] [--save=FILE]
 // Talks only to 127.0.0.1.
 import { readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -16,8 +19,11 @@ import { gzipSync } from "node:zlib";
 import { startProcess } from "./child.mjs";
 
 const customers = Number(/--customers=(\d+)/.exec(process.argv.join(" "))?.[1] ?? 25000);
+const partnerRows = Number(/--partner-rows=(\d+)/.exec(process.argv.join(" "))?.[1] ?? 0);
+const maxSeries = /--max-series=(\d+)/.exec(process.argv.join(" "))?.[1] ?? "1000000";
 const collectors =
-  /--collectors=(\S+)/.exec(process.argv.join(" "))?.[1] ?? "customer-usage,customer-deployment";
+  /--collectors=(\S+)/.exec(process.argv.join(" "))?.[1] ??
+  (partnerRows > 0 ? "partner-usage" : "customer-usage,customer-deployment");
 const cli = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
 const TICK = 100; // clock ticks per second (Linux)
 
@@ -36,7 +42,8 @@ const pct = (sorted, p) =>
 
 // The simulator runs in its own process: the latency probe below measures the exporter alone.
 const sim = startProcess(fileURLToPath(new URL("./servers/simulator.mjs", import.meta.url)), [
-  String(customers),
+  String(partnerRows > 0 ? 1 : customers),
+  String(partnerRows),
 ]);
 const simulator = await sim.waitFor(/"url"/);
 const simUrl = simulator.url;
@@ -53,7 +60,8 @@ const exporter = startProcess(cli, ["--log.format=json"], {
     PARTNER_CENTER_URL: simUrl,
     STATE_DIR: stateDir,
     COLLECTORS: collectors,
-    CUSTOMER_MAX_SERIES: "1000000",
+    CUSTOMER_MAX_SERIES: maxSeries,
+    PARTNER_MAX_SERIES: maxSeries,
     POLL_INTERVAL: "1h",
     WEB_LISTEN_ADDRESS: "127.0.0.1:0",
   },
@@ -94,15 +102,18 @@ try {
   // Served: both variants built once; what stays is what the kept bodies need.
   await new Promise((resolve) => setTimeout(resolve, 3_000));
   const rssServed = rssMiB(child.pid);
-  const series = text.split("\n").filter((l) => l.startsWith("partner_customer_")).length;
+  const series = text
+    .split("\n")
+    .filter((l) => l.startsWith("partner_customer_") || l.startsWith("partner_license_")).length;
   latencies.sort((a, b) => a - b);
   console.log(
     JSON.stringify(
       {
-        customers,
+        customers: partnerRows > 0 ? 0 : customers,
+        partnerRows,
         pollOk: poll.ok,
         collectors: poll.collectors,
-        customerSeries: series,
+        series,
         pollWallMs,
         exporterCpuSeconds: Number(cpu.toFixed(2)),
         peakRssMiB: Number(peakRssMiB(child.pid).toFixed(1)),

@@ -93,6 +93,7 @@ function buildPoller(
       customerFilter: filter,
       customerMaxSeries: maxSeries,
       customerPageSize: pageSize,
+      partnerMaxSeries: config.partner.maxSeries,
     },
     client,
     intervalMs: config.poll.intervalMs,

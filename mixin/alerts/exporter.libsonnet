@@ -69,7 +69,8 @@ local promql = import '../lib/promql.libsonnet';
               The polls of collector {{ $labels.collector }} on {{ $labels.instance }} (job {{ $labels.job }})
               have failed for more than %s while the other collectors succeed. Its series are the
               last good ones and are getting older; partner_center_poll_errors_total{collector="{{ $labels.collector }}"}
-              and the exporter's log say why (too_many_series: more rows than CUSTOMER_MAX_SERIES).
+              and the exporter's log say why (too_many_series: more rows than CUSTOMER_MAX_SERIES or
+              PARTNER_MAX_SERIES).
             ||| % durations.words(c.collectorFailingFor),
             c.collectorFailingFor,
           ),

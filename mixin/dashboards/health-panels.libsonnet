@@ -77,7 +77,7 @@ function(c)
     g.bars(
       13,
       'Poll errors by reason',
-      'Failed collector polls per $__rate_interval window, by reason (increase of partner_center_poll_errors_total): network, timeout, throttled (429 after the retries), http_error, invalid_response (a body that is not the documented JSON), auth (no access token), too_many_series (a customer collector returned more rows than CUSTOMER_MAX_SERIES; its last good series are kept). The Collectors table shows which collector fails. See the runbook for each.',
+      'Failed collector polls per $__rate_interval window, by reason (increase of partner_center_poll_errors_total): network, timeout, throttled (429 after the retries), http_error, invalid_response (a body that is not the documented JSON), auth (no access token), too_many_series (a collector returned more rows than its cap, CUSTOMER_MAX_SERIES or PARTNER_MAX_SERIES; its last good series are kept), internal (a fault in the exporter code itself; its log line has the stack). The Collectors table shows which collector fails. See the runbook for each.',
       g.pos(12, 48, 12, 8),
       [g.range('A', perWindow('reason', 'partner_center_poll_errors_total'), '{{reason}}')],
     ) + {
@@ -137,7 +137,7 @@ function(c)
     g.table(
       22,
       'Collectors',
-      "Each enabled collector's last poll, one row per collector and exporter: Status is partner_center_collector_success (OK or Failing), Since last success is time() - partner_center_collector_last_success_timestamp_seconds ('never' if none succeeded yet; orange from %s, red from %s at the default 1h poll interval), Last poll is partner_center_collector_duration_seconds. One collector failing while others succeed for %s raises PartnerCenterCollectorFailing; Poll errors by reason says why (too_many_series: CUSTOMER_MAX_SERIES exceeded)." % [late, c.pollsStalledAfter, c.collectorFailingFor],
+      "Each enabled collector's last poll, one row per collector and exporter: Status is partner_center_collector_success (OK or Failing), Since last success is time() - partner_center_collector_last_success_timestamp_seconds ('never' if none succeeded yet; orange from %s, red from %s at the default 1h poll interval), Last poll is partner_center_collector_duration_seconds. One collector failing while others succeed for %s raises PartnerCenterCollectorFailing; Poll errors by reason says why (too_many_series: CUSTOMER_MAX_SERIES or PARTNER_MAX_SERIES exceeded)." % [late, c.pollsStalledAfter, c.collectorFailingFor],
       g.pos(12, 64, 12, 8),
       [
         g.tableQuery('A', 'max by (job, instance, collector) (partner_center_collector_success%s)' % m),

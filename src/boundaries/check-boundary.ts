@@ -19,11 +19,39 @@ export function issuePath(issue: Issue, where: string): string {
   return path;
 }
 
+const SHOWN_CHARS = 60;
+
 /** A value as a log line may show it: JSON, at most 60 characters; "missing" when absent. */
 export function describe(value: unknown): string {
   if (value === undefined) return "missing";
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 60 ? `${text.slice(0, 60)}...` : text;
+  const text = jsonPrefix(value, SHOWN_CHARS + 1);
+  return text.length > SHOWN_CHARS ? `${text.slice(0, SHOWN_CHARS)}...` : text;
+}
+
+/**
+ * The start of a value's JSON, written until it is `budget` characters long and no further: what
+ * an upstream sends may be huge or nested 100k levels deep (JSON.stringify of that overflows the
+ * stack), and only the first characters are shown. Each level adds a bracket, so depth <= budget.
+ */
+function jsonPrefix(value: unknown, budget: number): string {
+  if (typeof value !== "object" || value === null) {
+    const shown =
+      typeof value === "string" && value.length > budget ? value.slice(0, budget) : value;
+    return JSON.stringify(shown) ?? String(shown);
+  }
+  const array = Array.isArray(value);
+  let text = array ? "[" : "{";
+  let first = true;
+  for (const key in value) {
+    if (text.length >= budget) return text;
+    if (!Object.hasOwn(value, key)) continue;
+    const member: unknown = (value as Record<string, unknown>)[key];
+    text += first ? "" : ",";
+    text += array ? "" : `${JSON.stringify(key)}:`;
+    text += member === undefined ? "null" : jsonPrefix(member, budget - text.length);
+    first = false;
+  }
+  return `${text}${array ? "]" : "}"}`;
 }
 
 /** What a value is, without showing it: for answers that carry secrets. */

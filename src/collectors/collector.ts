@@ -33,6 +33,8 @@ export interface CollectorOptions {
   readonly customerFilter: string | undefined;
   /** CUSTOMER_MAX_SERIES: over it a customer collector's poll fails. */
   readonly customerMaxSeries: number;
+  /** PARTNER_MAX_SERIES: over it a partner-level collector's poll fails. */
+  readonly partnerMaxSeries: number;
   /** CUSTOMER_PAGE_SIZE: rows per page (`top`), at most 10000. */
   readonly customerPageSize: number;
 }

@@ -57,7 +57,11 @@ export function commercialCollector<L extends string, V extends string>(
         {
           path: spec.path,
           params,
-          maxRows: options.customerMaxSeries,
+          cap: {
+            max: options.customerMaxSeries,
+            setting: "CUSTOMER_MAX_SERIES",
+            narrow: "narrow them with CUSTOMER_FILTER or a coarser CUSTOMER_GROUP_BY",
+          },
           pageSize: options.customerPageSize,
         },
         { correlationId, signal },

@@ -1,6 +1,7 @@
-import { legacyItems, type RowSchema, rowReader } from "../partner-center/rows.js";
+import { fetchLegacyRows } from "../partner-center/legacy-body.js";
+import { type RowSchema, rowReader } from "../partner-center/rows.js";
 import type { Collector, GaugeFamily } from "./collector.js";
-import { rowsToCollection } from "./rows-collection.js";
+import { RowSet, rowsToCollection } from "./rows-collection.js";
 
 export interface LegacyCollectorSpec<L extends string, V extends string> {
   readonly name: string;
@@ -14,7 +15,8 @@ export interface LegacyCollectorSpec<L extends string, V extends string> {
 
 /**
  * A collector over one of the legacy partner-wide analytics endpoints: one unpaged body
- * `{totalCount, items: [...]}`, every row checked, the newest row per label set exported.
+ * `{totalCount, items: [...]}`, at most PARTNER_MAX_SERIES rows, parsed a slice at a time, every
+ * row checked, the newest row per label set exported.
  */
 export function legacyCollector<L extends string, V extends string>(
   spec: LegacyCollectorSpec<L, V>,
@@ -27,9 +29,19 @@ export function legacyCollector<L extends string, V extends string>(
     description: spec.description,
     families: spec.families.map(([family]) => family),
     skipReasons: [...reader.skipReasons, "duplicate"],
-    async collect({ client, correlationId, signal }) {
-      const body = await client.getJson(spec.path, { correlationId, signal });
-      return rowsToCollection(reader.parse(legacyItems(body), "items"), families);
+    async collect({ client, correlationId, signal, options }) {
+      const rows = new RowSet<L, V>();
+      let offset = 0;
+      await fetchLegacyRows(
+        client,
+        { path: spec.path, cap: { max: options.partnerMaxSeries, setting: "PARTNER_MAX_SERIES" } },
+        { correlationId, signal },
+        (slice) => {
+          rows.add(reader.parse(slice, "items", offset));
+          offset += slice.length;
+        },
+      );
+      return rowsToCollection(rows, families);
     },
   };
 }

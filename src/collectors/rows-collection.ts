@@ -15,7 +15,7 @@ export class RowSet<L extends string, V extends string> {
     this.received += parsed.rows.length + parsed.skipped.length;
     for (const skip of parsed.skipped) this.skipped.push(skip);
     for (const row of parsed.rows) {
-      const key = Object.values(row.labels).join("\u0000");
+      const key = labelSetKey(row.labels);
       const seen = this.#byKey.get(key);
       if (seen === undefined || row.processedAt > seen.processedAt) {
         this.#byKey.set(key, row);
@@ -31,6 +31,16 @@ export class RowSet<L extends string, V extends string> {
   }
 }
 
+/**
+ * One key per label set, unambiguous: each value with its length in front, so that no value's
+ * characters (a NUL, a separator) can make two sets one. The labels come in the schema's order.
+ */
+function labelSetKey(labels: Readonly<Record<string, string>>): string {
+  let key = "";
+  for (const value of Object.values(labels)) key += `${value.length}:${value}`;
+  return key;
+}
+
 function describeLabels(labels: Readonly<Record<string, string>>): string {
   return Object.entries(labels)
     .map(([k, v]) => `${k}="${v}"`)
@@ -38,20 +48,13 @@ function describeLabels(labels: Readonly<Record<string, string>>): string {
 }
 
 /**
- * Turns parsed rows into a collection: newest row per label set, one sample per (family, row).
+ * Turns the rows collected into a collection: newest row per label set, one sample per (family, row).
  * `families` maps family name -> the row value it exports (or `processedAt`, in Unix seconds).
  */
 export function rowsToCollection<L extends string, V extends string>(
-  parsed: { rows: readonly Row<L, V>[]; skipped: readonly SkippedRow[] } | RowSet<L, V>,
+  set: RowSet<L, V>,
   families: Readonly<Record<string, V | "processedAt">>,
 ): Collection {
-  let set: RowSet<L, V>;
-  if (parsed instanceof RowSet) {
-    set = parsed;
-  } else {
-    set = new RowSet<L, V>();
-    set.add(parsed);
-  }
   const { kept, dropped } = set;
   const series = new Map<string, Sample[]>();
   for (const [family, source] of Object.entries(families) as [string, V | "processedAt"][]) {

@@ -25,6 +25,10 @@ export type { SettingSpec } from "./setting-spec.js";
 export const DEFAULT_PORT = 9841;
 const DEFAULT_POLL_INTERVAL = "1h";
 const MINUTE_MS = 60_000;
+// Every collector has a cap on its rows per poll (as Prometheus's sample_limit on a scrape).
+const DEFAULT_MAX_SERIES = "50000";
+const MAX_SERIES_LIMIT = 10_000_000;
+const OVER_THE_CAP = "more fails its poll (`too_many_series`), never a silent truncation";
 const TIGHT_POLLING = "Partner Center discourages tight polling and its data changes about daily";
 
 export const SETTINGS = [
@@ -139,9 +143,9 @@ export const SETTINGS = [
     env: "CUSTOMER_MAX_SERIES",
     flag: "customer.max-series",
     at: "customer.maxSeries",
-    help: "Rows a customer collector accepts per poll; more fails its poll (`too_many_series`), never a silent truncation",
-    default: "50000",
-    ...integer(1, 10_000_000),
+    help: `Rows a customer collector accepts per poll; ${OVER_THE_CAP}`,
+    default: DEFAULT_MAX_SERIES,
+    ...integer(1, MAX_SERIES_LIMIT),
   },
   {
     env: "CUSTOMER_PAGE_SIZE",
@@ -150,6 +154,14 @@ export const SETTINGS = [
     help: "Rows per page (the API's `top`) for the customer collectors",
     default: String(MAX_PAGE_SIZE),
     ...integer(1, MAX_PAGE_SIZE),
+  },
+  {
+    env: "PARTNER_MAX_SERIES",
+    flag: "partner.max-series",
+    at: "partner.maxSeries",
+    help: `Rows a partner-level collector (\`partner-usage\`, \`partner-deployment\`) accepts per poll; ${OVER_THE_CAP}`,
+    default: DEFAULT_MAX_SERIES,
+    ...integer(1, MAX_SERIES_LIMIT),
   },
   {
     env: "STATE_DIR",

@@ -11,6 +11,7 @@ export const FAILURE_REASONS = [
   "auth",
   "too_many_series",
   "aborted",
+  "internal",
 ] as const;
 
 export type FailureReason = (typeof FAILURE_REASONS)[number];

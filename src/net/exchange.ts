@@ -2,7 +2,14 @@ import ky, { HTTPError, isForceRetryError, isTimeoutError, type Options } from "
 import { backoffDelay, MAX_BACKOFF_MS, parseRetryAfter } from "./backoff.js";
 import { linkedAbort } from "./linked-abort.js";
 import { ProxyError, type ProxySettings, proxiedFetch, proxyFor } from "./proxy.js";
-import { BodyTooLargeError, readBodyBytes, textOf, withoutBom } from "./read-body.js";
+import {
+  BodyTooLargeError,
+  readBodyBytes,
+  textOf,
+  UndecodableBodyError,
+  UnusableBodyError,
+  withoutBom,
+} from "./read-body.js";
 
 /** How the exporter talks HTTP to Microsoft: one policy for the API and the token authority. */
 export interface HttpPolicy {
@@ -47,7 +54,8 @@ export interface Answer {
 export type Failure =
   | { readonly kind: "timeout" }
   | { readonly kind: "network"; readonly cause: unknown }
-  | { readonly kind: "too_large"; readonly limitBytes: number };
+  | { readonly kind: "too_large"; readonly limitBytes: number }
+  | { readonly kind: "undecodable"; readonly cause: UndecodableBodyError };
 
 /** What an attempt came to when it is not the final answer. */
 export type Outcome = Failure | Answer;
@@ -176,7 +184,7 @@ function kyOptions(
       backoffLimit: MAX_BACKOFF_MS,
       shouldRetry: async ({ error, retryCount }) => {
         const attempt = retryCount - state.forced;
-        if (signal.aborted || error instanceof BodyTooLargeError || error === state.own) {
+        if (signal.aborted || error instanceof UnusableBodyError || error === state.own) {
           return false;
         }
         if (attempt > policy.maxRetries) return false;
@@ -275,6 +283,7 @@ function failureOf(error: unknown): Failure {
   if (isTimeoutError(error)) return { kind: "timeout" };
   if (error instanceof BodyTooLargeError)
     return { kind: "too_large", limitBytes: error.limitBytes };
+  if (error instanceof UndecodableBodyError) return { kind: "undecodable", cause: error };
   return { kind: "network", cause: error };
 }
 

@@ -143,6 +143,8 @@ export class PartnerCenterClient {
           `response body exceeds ${outcome.limitBytes} bytes (far more than any real answer; refusing to hold it in memory)`,
           info,
         );
+      case "undecodable":
+        return new InvalidResponseError(outcome.cause.message, info);
       case "network":
         return new ApiNetworkError(info, outcome.cause);
     }

@@ -1,45 +1,27 @@
 import * as v from "valibot";
-import { checkBoundary } from "../boundaries/check-boundary.js";
-import { ExporterError } from "../errors/exporter-error.js";
+import { checkBoundary, describe } from "../boundaries/check-boundary.js";
 import type { JsonBody, PartnerCenterClient, RequestContext } from "./client.js";
 import { InvalidResponseError } from "./errors.js";
-import { arrayElements, objectMembers, parseElements, parseSpan, type Span } from "./json-spans.js";
+import { enforceCap, type RowCap } from "./row-cap.js";
+import { handOver, parsedRows, type RowSlices, rowsInSlices } from "./row-slices.js";
 
 /** The commercial endpoints' maximum (and default) page size. */
 export const MAX_PAGE_SIZE = 10_000;
 /** However the links chain, a poll stops after this many pages. */
 const HARD_PAGE_LIMIT = 1_000;
-/** Rows parsed and handed on between two turns of the event loop: a few milliseconds' work. */
-const ROWS_PER_SLICE = 1_000;
-
-const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** What paging needs of the client; a client that can hand over a body unparsed pages in slices. */
 export type PageSource = Pick<PartnerCenterClient, "getJson" | "baseUrl"> &
   Partial<Pick<PartnerCenterClient, "getJsonBody">>;
 
-/** More rows than CUSTOMER_MAX_SERIES: the poll fails rather than truncating silently. */
-export class TooManySeriesError extends ExporterError {
-  readonly reason = "too_many_series";
-  constructor(rows: number, limit: number) {
-    super(
-      `Partner Center reports ${rows} rows, over CUSTOMER_MAX_SERIES=${limit}: narrow them with CUSTOMER_FILTER or a coarser CUSTOMER_GROUP_BY, or raise CUSTOMER_MAX_SERIES`,
-    );
-    this.name = "TooManySeriesError";
-  }
-}
-
 export interface PagedQuery {
   readonly path: string;
   readonly params: Readonly<Record<string, string>>;
-  readonly maxRows: number;
+  readonly cap: RowCap;
   readonly pageSize?: number;
 }
 
-interface Page {
-  readonly rowCount: number;
-  /** Rows `from` to `to` (exclusive), parsed. */
-  rows(from: number, to: number): readonly unknown[];
+interface Page extends RowSlices {
   readonly nextLink: string | undefined;
   readonly totalCount: number | undefined;
 }
@@ -69,46 +51,23 @@ function parsePage(body: unknown): Page {
   const link = read["@nextLink"];
   const total = read.TotalCount;
   return {
-    rowCount: read.Value.length,
-    rows: (from, to) => read.Value.slice(from, to),
+    ...parsedRows(read.Value),
     nextLink: typeof link === "string" && link !== "" ? link : undefined,
     totalCount: typeof total === "number" && Number.isFinite(total) ? total : undefined,
   };
 }
 
 /**
- * The page with its rows left unparsed until asked for, a slice at a time (json-spans.ts); the
- * other members parsed and checked as parsePage does. A body of another shape is parsed whole.
+ * The page with its rows left unparsed until asked for (row-slices.ts), its count checked against
+ * the cap before they are scanned; another shape parsed whole.
  */
-function readPage(body: JsonBody): Page {
-  const { bytes } = body;
-  const members = objectMembers(bytes);
-  const isNull = (span: Span | undefined) => span !== undefined && bytes[span.start] === 0x6e;
-  const rowsSpan =
-    members?.get("Value") !== undefined && !isNull(members.get("Value"))
-      ? members.get("Value")
-      : members?.get("value");
-  const elements = rowsSpan === undefined ? undefined : arrayElements(bytes, rowsSpan);
-  if (members === undefined || elements === undefined) return parsePage(body.parse());
-  const others: Record<string, unknown> = {};
-  try {
-    for (const [name, span] of members)
-      if (span !== rowsSpan) others[name] = parseSpan(bytes, span);
-  } catch {
-    throw body.notJson();
-  }
-  const meta = parsePage({ ...others, Value: [] });
-  return {
-    ...meta,
-    rowCount: elements.length,
-    rows: (from, to) => {
-      try {
-        return parseElements(bytes, elements, from, Math.min(to, elements.length));
-      } catch {
-        throw body.notJson();
-      }
-    },
-  };
+function readPage(body: JsonBody, cap: RowCap): Page {
+  const sliced = rowsInSlices(body, ["Value", "value"], (others) =>
+    enforceCap(parsePage({ ...others, Value: [] }).totalCount, cap),
+  );
+  if (sliced === undefined) return parsePage(body.parse());
+  const meta = parsePage({ ...sliced.others, Value: [] });
+  return { ...meta, rowCount: sliced.rowCount, rows: sliced.rows };
 }
 
 /**
@@ -117,7 +76,11 @@ function readPage(body: JsonBody): Page {
  */
 export function nextLinkPath(baseUrl: string, link: string): string {
   const base = new URL(`${baseUrl}/`);
-  const target = new URL(link, base);
+  // A link that is no URL at all is the answer's fault, not a TypeError of ours.
+  const target = URL.canParse(link, base.href) ? new URL(link, base) : undefined;
+  if (target === undefined) {
+    throw new InvalidResponseError(`next link is not a URL (${describe(link)})`);
+  }
   if (target.origin !== base.origin) {
     throw new InvalidResponseError(
       `next link points to another host (${target.host}); not following it with the access token`,
@@ -131,10 +94,10 @@ export function nextLinkPath(baseUrl: string, link: string): string {
 
 /**
  * Reads every page of a commercial analytics query: `top`/`skip`, following `@nextLink` when
- * present, all pages under one correlation id, bounded in pages and rows. Each page's rows go to
- * `onRows` as they arrive, parsed a slice at a time with the event loop free in between (so a
- * large read never blocks long); any failed page fails the whole read, and the caller keeps
- * nothing of it.
+ * present, all pages under one correlation id, bounded in pages and rows (the collector's cap).
+ * Each page's rows go to `onRows` as they arrive, parsed a slice at a time with the event loop
+ * free in between (so a large read never blocks long); any failed page fails the whole read, and
+ * the caller keeps nothing of it.
  */
 export async function fetchAllPages(
   client: PageSource,
@@ -147,22 +110,18 @@ export async function fetchAllPages(
   let path = `${query.path}?${first.toString()}`;
   let skip = 0;
   const visited = new Set<string>();
-  const maxPages = Math.min(HARD_PAGE_LIMIT, Math.ceil(query.maxRows / pageSize) + 2);
+  const { cap } = query;
+  const maxPages = Math.min(HARD_PAGE_LIMIT, Math.ceil(cap.max / pageSize) + 2);
   for (let pages = 1; ; pages++) {
     visited.add(path);
     const page =
       client.getJsonBody === undefined
         ? parsePage(await client.getJson(path, context))
-        : readPage(await client.getJsonBody(path, context));
-    if (page.totalCount !== undefined && page.totalCount > query.maxRows) {
-      throw new TooManySeriesError(page.totalCount, query.maxRows);
-    }
+        : readPage(await client.getJsonBody(path, context), cap);
+    enforceCap(page.totalCount, cap);
     skip += page.rowCount;
-    if (skip > query.maxRows) throw new TooManySeriesError(skip, query.maxRows);
-    for (let from = 0; from < page.rowCount; from += ROWS_PER_SLICE) {
-      onRows(page.rows(from, from + ROWS_PER_SLICE));
-      await nextTurn();
-    }
+    enforceCap(skip, cap);
+    await handOver(page, onRows);
     let next: string | undefined;
     if (page.nextLink !== undefined) {
       next = nextLinkPath(client.baseUrl, page.nextLink);

@@ -1,7 +1,6 @@
 import * as v from "valibot";
-import { checkBoundary, describe, type Issue, issuePath } from "../boundaries/check-boundary.js";
+import { describe, type Issue, issuePath } from "../boundaries/check-boundary.js";
 import { parseApiDateTime } from "./datetime.js";
-import { InvalidResponseError } from "./errors.js";
 
 /** How to read one kind of analytics row: label name -> field, value name -> field (and aliases). */
 export interface RowSchema<L extends string, V extends string> {
@@ -15,7 +14,7 @@ export interface RowSchema<L extends string, V extends string> {
 /** One analytics row, checked and typed. */
 export interface Row<L extends string, V extends string> {
   readonly labels: Readonly<Record<L, string>>;
-  /** As received: never clamped or rescaled. */
+  /** As received (finite, not negative): never clamped or rescaled. */
   readonly values: Readonly<Record<V, number>>;
   /** processedDateTime, epoch milliseconds. */
   readonly processedAt: number;
@@ -41,7 +40,8 @@ export interface RowReader<L extends string, V extends string> {
 
 const label = v.nullish(v.string());
 const requiredLabel = v.pipe(v.string(), v.nonEmpty());
-const measure = v.pipe(v.number(), v.finite());
+// Every value is a percent (that can exceed 100) or a count of licences: never below 0.
+const measure = v.pipe(v.number(), v.finite(), v.minValue(0));
 const dateTime = v.custom<string>((value) => parseApiDateTime(value) !== undefined);
 
 /** Which problem names a row's skip reason when it has several: the label loop came first. */
@@ -147,7 +147,7 @@ function fastReader<L extends string, V extends string>(
       const value = record[field];
       if (typeof value === "string") {
         if (value === "" && required.has(name)) return undefined;
-        rowLabels[name] = value;
+        rowLabels[name] = wellFormed(value);
       } else if (value === undefined || value === null) {
         if (required.has(name)) return undefined;
         rowLabels[name] = "";
@@ -160,11 +160,24 @@ function fastReader<L extends string, V extends string>(
         value = record[field];
         if (value !== undefined) break;
       }
-      if (typeof value !== "number" || !Number.isFinite(value)) return undefined;
+      if (typeof value !== "number" || !Number.isFinite(value) || value < 0) return undefined;
       rowValues[name] = value;
     }
     return { labels: rowLabels, values: rowValues, processedAt };
   };
+}
+
+/** A lone surrogate (valid in JSON, not in UTF-8; a pair is one code point to a `u` pattern). */
+const LONE_SURROGATE = /\p{Surrogate}/u;
+const LONE_SURROGATES = /\p{Surrogate}/gu;
+
+/**
+ * A label value as the exposition will print it: UTF-8 has no lone surrogates, and writing one
+ * gives U+FFFD. Done here, so that rows which print alike are one label set, not two series that
+ * print the same.
+ */
+function wellFormed(value: string): string {
+  return LONE_SURROGATE.test(value) ? value.replace(LONE_SURROGATES, "\uFFFD") : value;
 }
 
 /** processedDateTime strings repeat across rows (one per day): each distinct one is parsed once. */
@@ -214,21 +227,11 @@ function toRow<L extends string, V extends string>(
 ): Row<L, V> {
   const labels = {} as Record<L, string>;
   for (const [name, field] of Object.entries(schema.labels) as [L, string][]) {
-    labels[name] = (record[field] as string | null | undefined) ?? "";
+    labels[name] = wellFormed((record[field] as string | null | undefined) ?? "");
   }
   const values = {} as Record<V, number>;
   for (const [name, [field = ""]] of Object.entries(schema.values) as [V, readonly string[]][]) {
     values[name] = record[field] as number;
   }
   return { labels, values, processedAt: parseApiDateTime(record.processedDateTime) as number };
-}
-
-const legacyBody = v.looseObject({ items: v.array(v.unknown()) });
-
-/** The legacy wrapper `{totalCount, items: [...]}`; anything else is rejected whole. */
-export function legacyItems(body: unknown): unknown[] {
-  return checkBoundary(legacyBody, body, {
-    where: "",
-    fail: (problem) => new InvalidResponseError(problem),
-  }).items;
 }

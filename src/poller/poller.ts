@@ -80,7 +80,9 @@ export class Poller {
     };
     let results: CollectorOutcome[];
     try {
-      results = await Promise.all(collectors.map((collector) => this.#collect(collector, context)));
+      results = await Promise.all(
+        collectors.map((collector) => this.#collect(collector, context, logger)),
+      );
     } finally {
       clearTimeout(timer);
       abort.release();
@@ -101,7 +103,11 @@ export class Poller {
     return outcome;
   }
 
-  async #collect(collector: Collector, context: CollectContext): Promise<CollectorOutcome> {
+  async #collect(
+    collector: Collector,
+    context: CollectContext,
+    logger: Logger,
+  ): Promise<CollectorOutcome> {
     const started = this.#now();
     try {
       const collection = await collector.collect(context);
@@ -109,11 +115,18 @@ export class Poller {
       if (context.signal.aborted) throw context.signal.reason;
       return { collector, ok: true, collection, durationMs: this.#now() - started };
     } catch (error) {
-      // Typed errors carry their reason; anything else is a body the code could not handle.
+      // Typed errors carry their reason. Anything else is a fault of this code (a TypeError, a
+      // broken invariant), not of the API: its own reason, and its stack for whoever fixes it.
+      if (!(error instanceof ExporterError)) {
+        logger.error(
+          { collector: collector.name, err: error },
+          "internal error in the exporter; keeping the collector's last good series (please report it)",
+        );
+      }
       return {
         collector,
         ok: false,
-        reason: error instanceof ExporterError ? error.reason : "invalid_response",
+        reason: error instanceof ExporterError ? error.reason : "internal",
         error: error instanceof Error ? error.message : String(error),
         durationMs: this.#now() - started,
       };

@@ -6,7 +6,7 @@ import { customerUsageCollector } from "../../src/collectors/customer-usage.js";
 import { ALL_COLLECTORS } from "../../src/collectors/index.js";
 import { partnerDeploymentCollector } from "../../src/collectors/partner-deployment.js";
 import { selectCollectors } from "../../src/collectors/select.js";
-import { TooManySeriesError } from "../../src/partner-center/paging.js";
+import { TooManySeriesError } from "../../src/partner-center/row-cap.js";
 import { type NextLinkStyle, PartnerCenterSimulator } from "../../src/simulator/simulator.js";
 import { clientStack } from "../helpers/client-stack.js";
 import { DEFAULT_COLLECTOR_OPTIONS } from "../helpers/collector-options.js";

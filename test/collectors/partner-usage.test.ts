@@ -1,8 +1,10 @@
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
+import { partnerDeploymentCollector } from "../../src/collectors/partner-deployment.js";
 import { partnerUsageCollector } from "../../src/collectors/partner-usage.js";
 import { RowSet } from "../../src/collectors/rows-collection.js";
 import type { Row } from "../../src/partner-center/rows.js";
+import { DEFAULT_COLLECTOR_OPTIONS } from "../helpers/collector-options.js";
 import {
   checkedCollectorExposition,
   checkServedBodies,
@@ -41,7 +43,7 @@ describe("partner-usage collector", () => {
     ]);
   });
 
-  it("exports values as received: above 100, negative and fractional are never clamped", async () => {
+  it("exports values as received: above 100 and fractional are never clamped; negative skipped", async () => {
     const item = (workload: string, value: number) => ({
       proratedLicensesUsagePercent: value,
       workloadName: workload,
@@ -55,12 +57,39 @@ describe("partner-usage collector", () => {
     expect(text).toContain(
       'partner_license_usage_percent{workload="Teams",service="o365",channel="reseller"} 137.25',
     );
-    expect(text).toContain(
-      'partner_license_usage_percent{workload="Yammer",service="o365",channel="reseller"} -3',
-    );
+    expect(text).not.toContain('workload="Yammer"');
     expect(text).toContain(
       'partner_license_usage_percent{workload="Exchange",service="o365",channel="reseller"} 0.0001',
     );
+  });
+
+  it("skips a negative licence count as invalid_value, as it skips a negative percent", async () => {
+    const row = (service: string, sold: number, percent: number) => ({
+      serviceName: service,
+      channel: "reseller",
+      licensesSold: sold,
+      proratedDeploymentPercent: percent,
+      processedDateTime: "2026-11-25T00:00:00Z",
+    });
+    const collection = await partnerDeploymentCollector.collect({
+      client: {
+        getJson: async () => ({
+          items: [row("o365", 10, 50), row("crm", -1, 50), row("dyn", 0, 0)],
+        }),
+        baseUrl: "http://127.0.0.1",
+      },
+      correlationId: "0e3b1f4c-6a7d-4e2b-9c1a-5f8d7e6c4b3a",
+      signal: new AbortController().signal,
+      options: DEFAULT_COLLECTOR_OPTIONS,
+    });
+    const sold = collection.series.get("partner_licenses_sold") ?? [];
+    expect(sold.map((s) => [s.labels.service, s.value])).toEqual([
+      ["o365", 10],
+      ["dyn", 0],
+    ]);
+    expect(collection.skipped).toEqual([
+      { reason: "invalid_value", detail: "items[1].licensesSold is -1" },
+    ]);
   });
 
   it("escapes label values as the exposition format requires, without truncating them", async () => {
@@ -119,5 +148,15 @@ describe("selectNewest", () => {
   it("treats label sets that differ in any label as different series", () => {
     const other = item(1, 5, "direct");
     expect(selectNewest([item(1, 10), other]).kept).toHaveLength(2);
+  });
+
+  it("never merges label sets whose values only join alike (a NUL inside a value)", () => {
+    const row = (workload: string, service: string): UsageRow => ({
+      labels: { workload, service, channel: "reseller" },
+      values: { usagePercent: 1 },
+      processedAt: 1,
+    });
+    const { kept, dropped } = selectNewest([row("a\u0000", "b"), row("a", "\u0000b")]);
+    expect([kept.length, dropped.length]).toEqual([2, 0]);
   });
 });

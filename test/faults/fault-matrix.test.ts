@@ -21,6 +21,8 @@ const USAGE_ENDPOINT = "/v1/analytics/licenses/usage";
 const item = usageItem;
 const pollErrors = (reason: string) =>
   `partner_center_poll_errors_total{collector="partner-usage",reason="${reason}"}`;
+const itemsSkipped = (reason: string) =>
+  `partner_center_items_skipped_total{collector="partner-usage",reason="${reason}"}`;
 const apiRequests = (code: string) =>
   `partner_center_api_requests_total{endpoint="${USAGE_ENDPOINT}",code="${code}"}`;
 
@@ -136,6 +138,20 @@ describe("fault matrix: the network and the API", () => {
     // sent is the limit plus what sockets buffer, never more.
     expect(p.faults).toEqual(["endless-body"]);
     expect(p.endlessBytes()).toBeLessThan(64 * 2 ** 20 + 32 * 2 ** 20);
+    p.faults.length = 0;
+    await expectRecovery(h, 33);
+  });
+
+  it("a corrupt gzip body: reason invalid_response, not retried (it will not improve)", async () => {
+    const { h } = await goodStart();
+    const { p, before } = await throughProxy(h);
+    p.faults.push("corrupt-gzip", "corrupt-gzip");
+    await within("a poll against a corrupt gzip body", 10_000, h.exporter.poller.pollOnce());
+    const { logged } = await expectKeptAfterFailure(h, before, "invalid_response");
+    expect(logged).toMatch(/does not decode as its Content-Encoding gzip \(incorrect data check\)/);
+    // One attempt, answered 200: the second corrupt body is still queued, and no retry logged.
+    expect(p.faults).toEqual(["corrupt-gzip"]);
+    expect(h.logs.lines().filter((l) => l.msg === "retrying Partner Center request")).toEqual([]);
     p.faults.length = 0;
     await expectRecovery(h, 33);
   });
@@ -284,12 +300,52 @@ describe("fault matrix: the data", () => {
     ]);
   });
 
-  it("values: negative and above 100 exported as received; NaN, strings, null and overflow skipped and counted", async () => {
+  it("label sets that only look alike are apart; ones that print alike are one series", async () => {
+    const { h } = await goodStart();
+    h.simulator.setUsageItems([
+      // A NUL inside a value: the key of the label set must not merge these two.
+      item("a\u0000", 1, { serviceName: "b" }),
+      item("a", 2, { serviceName: "\u0000b" }),
+      // Lone surrogates: both print as U+FFFD, so they are one series, the newest row's.
+      item("x\ud800", 3),
+      item("x\ud801", 4, { processedDateTime: "2026-11-26T00:00:00+00:00" }),
+    ]);
+    await h.exporter.poller.pollOnce();
+    const text = await h.scrape();
+    expect(sampleValue(text, UP)).toBe(1);
+    expect(samplesOf(text, USAGE)).toEqual([
+      `${USAGE}{workload="a\u0000",service="b",channel="reseller"} 1`,
+      `${USAGE}{workload="a",service="\u0000b",channel="reseller"} 2`,
+      `${USAGE}{workload="x\uFFFD",service="o365",channel="reseller"} 4`,
+    ]);
+    expect(sampleValue(text, itemsSkipped("duplicate"))).toBe(1);
+  });
+
+  it("a label value nested 100k levels deep: that row skipped (invalid_labels), the rest exported", async () => {
+    const { h } = await goodStart();
+    const deep = `${"[".repeat(100_000)}${"]".repeat(100_000)}`;
+    const good = JSON.stringify(item("Exchange", 12));
+    const bad = JSON.stringify(item("placeholder", 1)).replace('"placeholder"', deep);
+    h.simulator.setUsageBody(`{"totalCount":2,"items":[${bad},${good}]}`);
+    await h.exporter.poller.pollOnce();
+    const text = await h.scrape();
+    expect(sampleValue(text, UP)).toBe(1);
+    expect(samplesOf(text, USAGE)).toEqual([
+      `${USAGE}{workload="Exchange",service="o365",channel="reseller"} 12`,
+    ]);
+    expect(sampleValue(text, itemsSkipped("invalid_labels"))).toBe(1);
+    const skipped = h.logs.lines().filter((l) => l.msg === "skipped unusable items");
+    expect(skipped.at(-1)?.examples).toEqual([`items[0].workloadName is ${"[".repeat(60)}...`]);
+  });
+
+  it("values: above 100 and 0 exported as received; negative, NaN, strings, null and overflow skipped and counted", async () => {
     const { h } = await goodStart();
     // Built by hand: 1e999 parses to Infinity, which JSON.stringify cannot write.
     const items = [
       item("Negative", -5),
+      item("NegativeTiny", -1e-9),
       item("Above", 250.5),
+      item("Zero", 0),
       item("NaNString", "NaN"),
       item("NumberString", "12"),
       item("Null", null),
@@ -301,22 +357,48 @@ describe("fault matrix: the data", () => {
         '"proratedLicensesUsagePercent":1e999',
       ),
     );
-    h.simulator.setUsageBody(`{"totalCount":7,"items":[${items.join(",")}]}`);
+    h.simulator.setUsageBody(`{"totalCount":9,"items":[${items.join(",")}]}`);
     await h.exporter.poller.pollOnce();
     const text = await h.scrape();
     expect(sampleValue(text, UP)).toBe(1);
     expect(samplesOf(text, USAGE)).toEqual([
-      `${USAGE}{workload="Negative",service="o365",channel="reseller"} -5`,
       `${USAGE}{workload="Above",service="o365",channel="reseller"} 250.5`,
+      `${USAGE}{workload="Zero",service="o365",channel="reseller"} 0`,
     ]);
-    expect(
-      sampleValue(
-        text,
-        'partner_center_items_skipped_total{collector="partner-usage",reason="invalid_value"}',
-      ),
-    ).toBe(5);
+    expect(sampleValue(text, itemsSkipped("invalid_value"))).toBe(7);
     const skipped = h.logs.lines().filter((l) => l.msg === "skipped unusable items");
-    expect(skipped.at(-1)?.skipped).toEqual({ invalid_value: 5 });
+    expect(skipped.at(-1)?.skipped).toEqual({ invalid_value: 7 });
+    expect(skipped.at(-1)?.examples).toEqual([
+      "items[0].proratedLicensesUsagePercent is -5",
+      "items[1].proratedLicensesUsagePercent is -1e-9",
+      'items[4].proratedLicensesUsagePercent is "NaN"',
+    ]);
+  });
+
+  it("more rows than PARTNER_MAX_SERIES: reason too_many_series, series kept; at the cap it succeeds", async () => {
+    const two = [item("Exchange", 12), item("SharePoint", 13)];
+    const h = await startHarness({
+      env: { PARTNER_MAX_SERIES: "2" },
+      usageBody: JSON.stringify({ totalCount: 2, items: two }),
+    });
+    harness = h;
+    const good = await h.scrape();
+    expect(samplesOf(good, USAGE)).toHaveLength(2);
+    h.simulator.setUsageBody(undefined);
+    h.simulator.setUsageItems([...two, item("Teams", 14)]);
+    await h.exporter.poller.pollOnce();
+    const { logged } = await expectKeptAfterFailure(h, good, "too_many_series");
+    expect(logged).toBe(
+      "Partner Center reports 3 rows, over PARTNER_MAX_SERIES=2: raise PARTNER_MAX_SERIES",
+    );
+    h.simulator.setUsageItems([item("Exchange", 22), item("SharePoint", 23)]);
+    await h.exporter.poller.pollOnce();
+    const text = await h.scrape();
+    expect(sampleValue(text, UP)).toBe(1);
+    expect(samplesOf(text, USAGE)).toEqual([
+      `${USAGE}{workload="Exchange",service="o365",channel="reseller"} 22`,
+      `${USAGE}{workload="SharePoint",service="o365",channel="reseller"} 23`,
+    ]);
   });
 
   it("a bare NaN in the body is not JSON: the whole poll fails (invalid_response), series kept", async () => {

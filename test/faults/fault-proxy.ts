@@ -1,12 +1,14 @@
 import { createServer, request, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { gzipSync } from "node:zlib";
 import { LICENSE_USAGE_PATH } from "../../src/partner-center/paths.js";
 
 /**
  * Misbehaviours the simulator cannot produce because they happen below HTTP's answer: the
- * connection breaks, or the body stalls or never ends, after the status line was sent.
+ * connection breaks, or the body stalls or never ends, after the status line was sent, or the
+ * body arrives whole but its gzip encoding is corrupt.
  */
-export type ProxyFault = "reset-mid-body" | "stall-mid-body" | "endless-body";
+export type ProxyFault = "reset-mid-body" | "stall-mid-body" | "endless-body" | "corrupt-gzip";
 
 export interface FaultProxy {
   readonly url: string;
@@ -75,6 +77,15 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
         (answer) => {
           if (fault === undefined) {
             res.writeHead(answer.status, answer.headers).end(answer.body);
+            return;
+          }
+          if (fault === "corrupt-gzip") {
+            // Whole and well framed, but its CRC-32 does not match the data: a damaged body.
+            const gzipped = gzipSync(answer.body);
+            const crc = gzipped.length - 8;
+            gzipped[crc] = (gzipped[crc] ?? 0) ^ 0xff;
+            const { "content-length": _length, ...headers } = answer.headers;
+            res.writeHead(answer.status, { ...headers, "content-encoding": "gzip" }).end(gzipped);
             return;
           }
           // The full length is announced, half of it arrives, then nothing (or a reset).

@@ -1,10 +1,10 @@
 import type { CollectorOptions } from "../../src/collectors/collector.js";
 import { settingDefaults } from "../../src/config/load-config.js";
 
-const { customer } = settingDefaults();
+const { customer, partner } = settingDefaults();
 
 /**
- * The settings' defaults (CUSTOMER_*), except the grouping: each collector's own by default. The
+ * The settings' defaults (CUSTOMER_*, PARTNER_*), except the grouping: each collector's own by default. The
  * exporter builds its options from the loaded config; tests that drive a collector alone use these.
  */
 export const DEFAULT_COLLECTOR_OPTIONS: CollectorOptions = {
@@ -12,4 +12,5 @@ export const DEFAULT_COLLECTOR_OPTIONS: CollectorOptions = {
   customerFilter: customer.filter,
   customerMaxSeries: customer.maxSeries,
   customerPageSize: customer.pageSize,
+  partnerMaxSeries: partner.maxSeries,
 };
