@@ -29,6 +29,17 @@
       qualified: usage('partner_customer_licenses_qualified'),
     },
 
+  // The active licences of the customer's best-used workload (the numerator of adoption).
+  bestActive(usage)::
+    'max by (%(customer)s) (sum by (%(customer)s, workload) (%(active)s))' % {
+      customer: $.byCustomer,
+      active: usage('partner_customer_licenses_active'),
+    },
+
+  // Adds the customer's name (from the info metric) to per-customer values.
+  customerNamed(expr, info)::
+    '%s * on (%s) group_left (customer) group by (%s, customer) (%s)' % [expr, self.byCustomer, self.byCustomer, info],
+
   // Adds the info metric's names to per-subscription values (and drops subscriptions the info
   // selector leaves out).
   named(expr, info, labels='customer, offer, offer_id, term, billing_cycle')::
