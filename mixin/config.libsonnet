@@ -38,6 +38,27 @@
     customerUnassignedPercent: 20,
     customerUnassignedFor: '7d',
 
+    // The renewal alerts (collector customer-subscriptions, docs/renewals.md). Extra matchers on
+    // partner_customer_subscription_info, which every renewal alert and panel joins: it carries
+    // customer_id, offer_id, offer, term, billing_cycle and status, e.g. 'term="P1Y"' or
+    // 'offer!~"Visio.*"'. (Free and nonprofit offers are best left out by the collector's
+    // --subscriptions.exclude-offers.) customerSelector scopes the usage side of the join.
+    subscriptionSelector: '',
+    // A customer's adoption, for the renewal alerts: its best-used workload's active licences
+    // as a percentage of its qualified licences (partner_customer_licenses_active / _qualified,
+    // collector customer-usage), joined on customer_id. Below this, the seats look unused.
+    renewalAdoptionPercent: self.customerLowAdoptionPercent,
+    // Subscriptions with fewer seats to cut or to renew than this stay quiet.
+    renewalMinLicenses: 5,
+    // PartnerCenterSubscriptionReductionWindowOpen: seats can still be reduced (NCE: within 168 h
+    // of purchase or renewal) at a customer below renewalAdoptionPercent. The window is short:
+    // keep this well under 7 days.
+    reductionWindowOpenFor: '1h',
+    // PartnerCenterSubscriptionRenewsUnderused: auto-renew on, the term ends within renewalWarning,
+    // the customer below renewalAdoptionPercent.
+    renewalWarning: '30d',
+    renewsUnderusedFor: '1h',
+
     // PartnerCenterExporterDown: Prometheus cannot scrape the exporter for this long.
     exporterDownFor: '5m',
     // PartnerCenterPollsFailing: the last poll failed, or none succeeded for pollsStalledAfter

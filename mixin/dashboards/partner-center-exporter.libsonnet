@@ -1,4 +1,4 @@
-// The dashboard: licence usage, customers and the exporter's health, with datasource, job,
+// The dashboard: licence usage, customers, renewals and the exporter's health, with datasource, job,
 // instance, channel, service and workload variables so one dashboard serves several exporters.
 local g = import '../lib/grafana.libsonnet';
 
@@ -50,7 +50,8 @@ local link(title, tooltip, url, icon) = {
     local panels =
       (import 'usage-panels.libsonnet')(c)
       + (import 'customer-panels.libsonnet')(c)
-      + (import 'health-panels.libsonnet')(c),
+      + (import 'renewal-panels.libsonnet')(c, 41)
+      + (import 'health-panels.libsonnet')(c, 60),
 
     'partner-center-exporter.json': {
       // What Grafana's import dialog asks for: the Prometheus to use.

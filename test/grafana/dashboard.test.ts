@@ -86,7 +86,8 @@ const queries = panels.flatMap((panel) =>
  * The variables each metric's selectors must filter on, and those they must not: the Service and
  * Workload variables list the values of partner_license_usage_percent (service codes such as
  * "o365"), so the per-service deployment metrics (no workload label) skip Workload, and the
- * per-customer metrics (whose service label is the service's name) skip both. A variable on a
+ * per-customer metrics (whose service label is the service's name) skip both; the subscription
+ * metrics have none of the three. A variable on a
  * label a metric lacks, or spells differently, would empty its panel on any single value.
  */
 function variablesFor(metric: string): {
@@ -97,6 +98,8 @@ function variablesFor(metric: string): {
     return { wanted: LABEL_VARIABLES, forbidden: [] };
   if (metric === "partner_license_deployment_percent" || metric === "partner_licenses_sold")
     return { wanted: ["job", "instance", "channel", "service"], forbidden: ["workload"] };
+  if (metric.startsWith("partner_customer_subscription_"))
+    return { wanted: ["job", "instance"], forbidden: ["channel", "service", "workload"] };
   if (metric.startsWith("partner_customer_"))
     return { wanted: ["job", "instance", "channel"], forbidden: ["service", "workload"] };
   return { wanted: ["job", "instance"], forbidden: [] };
@@ -279,6 +282,44 @@ describe("panels", () => {
         ),
         metric,
       ).toBe(true);
+    }
+  });
+
+  it("has a Renewals row: days to term end, open reduction windows, seats renewing vs active", () => {
+    const rows = (dashboard.panels ?? []).filter((p) => p.type === "row");
+    expect(rows.map((r) => r.title)).toEqual([
+      "Licence usage",
+      "Customers",
+      "Renewals",
+      "Exporter health",
+    ]);
+    const reads = (panel: Panel | undefined, metric: string) =>
+      (panel?.targets ?? []).some((t) => (t.expr ?? "").includes(metric));
+    const titled = (title: string) => panels.find((p) => p.title === title);
+    const byTermEnd = titled("Subscriptions by days to term end");
+    expect(byTermEnd?.type).toBe("table");
+    expect(byTermEnd?.fieldConfig?.defaults?.unit).toBe("d");
+    expect(reads(byTermEnd, "partner_customer_subscription_term_end_timestamp_seconds")).toBe(true);
+    expect(reads(byTermEnd, "partner_customer_subscription_auto_renew")).toBe(true);
+    const windows = titled("Open reduction windows");
+    expect(windows?.fieldConfig?.defaults?.unit).toBe("h");
+    expect(
+      reads(windows, "partner_customer_subscription_cancellation_allowed_until_timestamp_seconds"),
+    ).toBe(true);
+    expect(reads(windows, "partner_customer_subscription_refundable_licenses")).toBe(true);
+    const perCustomer = titled("Seats renewing vs active licences per customer");
+    expect(reads(perCustomer, "partner_customer_subscription_renewal_licenses")).toBe(true);
+    expect(reads(perCustomer, "partner_customer_licenses_active")).toBe(true);
+    // Names come from the info metric, and usage joins on the customer tenant id.
+    for (const panel of [byTermEnd, windows, perCustomer]) {
+      expect(reads(panel, "partner_customer_subscription_info"), panel?.title).toBe(true);
+      if (reads(panel, "partner_customer_licenses_"))
+        expect(
+          (panel?.targets ?? []).some((t) =>
+            (t.expr ?? "").includes("on (job, instance, customer_id) group_left"),
+          ),
+          panel?.title,
+        ).toBe(true);
     }
   });
 

@@ -146,6 +146,7 @@ describe("the mixin (mixin/mixin.libsonnet)", () => {
     expect(rendered.alerts.groups.map((g) => g.name)).toEqual([
       "partner-center-license-usage",
       "partner-center-customers",
+      "partner-center-renewals",
       "partner-center-exporter",
     ]);
     expect(Object.keys(rendered.dashboards)).toEqual(["partner-center-exporter.json"]);
@@ -169,6 +170,10 @@ describe("_config overrides", () => {
     licenseUsageLowSelector: 'workload!~"Yammer"',
     customerSelector: 'channel="reseller"',
     dataStaleAfter: '6d',
+    customerLowAdoptionPercent: 30,
+    subscriptionSelector: 'term="P1Y"',
+    renewalMinLicenses: 10,
+    renewalWarning: '14d',
   } }`;
   let rendered: Rendered;
   beforeAll(async () => {
@@ -197,6 +202,28 @@ describe("_config overrides", () => {
       expect(selectors?.length, name).toBeGreaterThan(1);
       for (const selector of selectors ?? [])
         expect(selector, name).toMatch(/\{channel="reseller"\}/);
+    }
+  });
+
+  it("reach the renewal alerts: the info selector, the usage selector, the window and the threshold", () => {
+    const renews = ruleNamed(rendered, "PartnerCenterSubscriptionRenewsUnderused");
+    expect(renews.expr).toContain(
+      "partner_customer_subscription_term_end_timestamp_seconds - time() > 0 < 14 * 24 * 3600",
+    );
+    expect(renews.annotations.description).toContain("renew automatically within 14 days");
+    for (const name of [
+      "PartnerCenterSubscriptionReductionWindowOpen",
+      "PartnerCenterSubscriptionRenewsUnderused",
+    ]) {
+      const { expr, annotations } = ruleNamed(rendered, name);
+      expect(expr, name).toContain('partner_customer_subscription_info{term="P1Y"}');
+      expect(expr, name).toContain("partner_customer_subscription_licenses) >= 10");
+      // The adoption threshold follows customerLowAdoptionPercent unless set on its own.
+      expect(expr, name).toMatch(/\* 100 < 30\n/);
+      expect(annotations.description, name).toContain("fewer than 30% of its qualified licences");
+      // customerSelector scopes the usage side only: subscriptions carry no channel label.
+      expect(expr, name).toContain('partner_customer_licenses_active{channel="reseller"}');
+      expect(expr, name).not.toMatch(/partner_customer_subscription_\w+\{channel/);
     }
   });
 

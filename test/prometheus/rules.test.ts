@@ -9,10 +9,14 @@ import { parse as parseYaml } from "yaml";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const RULES = "deploy/prometheus/partner-center-exporter.rules.yml";
-/** Minute-stepped tests, and the customer alerts' (for: 7d) stepped by the hour to stay fast. */
+/**
+ * Minute-stepped tests, the customer alerts' (for: 7d) stepped by the hour to stay fast, and the
+ * renewal alerts' stepped by 5 minutes over 3 days.
+ */
 const RULE_TESTS = [
   "deploy/prometheus/partner-center-exporter.rules.test.yml",
   "deploy/prometheus/partner-center-exporter.customers.rules.test.yml",
+  "deploy/prometheus/partner-center-exporter.renewals.rules.test.yml",
 ];
 const PROMETHEUS_CONFIG = "deploy/prometheus/prometheus.yml";
 const ALERTMANAGER_CONFIG = "deploy/alertmanager/alertmanager.yml";
@@ -88,6 +92,8 @@ const alerts = readYaml<RuleFile>(RULES).groups.flatMap((group) =>
   group.rules.filter((rule) => typeof rule.alert === "string"),
 );
 const alertCases = alerts.map((rule) => [rule.alert, rule] as const);
+const groupRules = (name: string): readonly AlertRule[] =>
+  readYaml<RuleFile>(RULES).groups.find((group) => group.name === name)?.rules ?? [];
 
 /** GitHub's heading anchors (github-slugger): lower case, punctuation dropped, spaces to dashes. */
 function githubAnchors(markdown: string): Set<string> {
@@ -165,6 +171,8 @@ describe("promtool and amtool", () => {
   it.each([
     ["PartnerCenterCustomerLowAdoption", "info", "null"],
     ["PartnerCenterCustomerUnassignedLicenses", "info", "null"],
+    ["PartnerCenterSubscriptionReductionWindowOpen", "info", "null"],
+    ["PartnerCenterSubscriptionRenewsUnderused", "info", "null"],
     ["PartnerCenterCollectorFailing", "warning", "tickets"],
   ])(
     "Alertmanager routes %s (severity=%s) to %s",
@@ -206,18 +214,34 @@ describe("alert rules", () => {
       "PartnerCenterLicenseUsageLow",
       "PartnerCenterPollsFailing",
       "PartnerCenterRefreshTokenExpiringSoon",
+      "PartnerCenterSubscriptionReductionWindowOpen",
+      "PartnerCenterSubscriptionRenewsUnderused",
       "PartnerCenterThrottled",
     ]);
   });
 
+  it("keeps the renewal alerts in their own group, quiet (info), naming offer and customer", () => {
+    const renewals = groupRules("partner-center-renewals");
+    expect(renewals.map((rule) => rule.alert).sort()).toEqual([
+      "PartnerCenterSubscriptionReductionWindowOpen",
+      "PartnerCenterSubscriptionRenewsUnderused",
+    ]);
+    for (const rule of renewals) {
+      expect(rule.labels?.severity, rule.alert).toBe("info");
+      for (const label of ["offer", "customer", "customer_id", "subscription_id"])
+        expect(rule.annotations?.description, rule.alert).toContain(`$labels.${label} `);
+      // Joined with the usage on the customer tenant id, the documented key.
+      expect(rule.expr, rule.alert).toContain("and on (job, instance, customer_id)\n");
+    }
+  });
+
   it("keeps the per-customer alerts in their own group, quiet (info) and slow (7d)", () => {
-    const groups = readYaml<RuleFile>(RULES).groups;
-    const customers = groups.find((group) => group.name === "partner-center-customers");
-    expect(customers?.rules.map((rule) => rule.alert).sort()).toEqual([
+    const customers = groupRules("partner-center-customers");
+    expect(customers.map((rule) => rule.alert).sort()).toEqual([
       "PartnerCenterCustomerLowAdoption",
       "PartnerCenterCustomerUnassignedLicenses",
     ]);
-    for (const rule of customers?.rules ?? []) {
+    for (const rule of customers) {
       expect(rule.labels?.severity, rule.alert).toBe("info");
       expect(rule.for, rule.alert).toBe("7d");
       expect(rule.annotations?.description, rule.alert).toContain("$labels.customer ");
