@@ -1,4 +1,13 @@
-import { ExporterError } from "../errors/exporter-error.js";
+import { ExporterError, type FailureReason } from "../errors/exporter-error.js";
+
+/**
+ * Why a grant failed, as the poll's reason: `auth` when the authority refused; otherwise the same
+ * reason the API would have (the way there failed, it did not answer, it redirected, it was busy).
+ */
+export type AuthFailureReason = Extract<
+  FailureReason,
+  "auth" | "network" | "timeout" | "redirect" | "throttled" | "http_error"
+>;
 
 /** What the operator must do for the AADSTS codes operators actually meet. */
 const AADSTS_HINTS: Readonly<Record<number, string>> = {
@@ -58,7 +67,7 @@ export type RefreshResult =
   | "rejected"
   | "error";
 
-/** The token authority refused the refresh token grant, or could not be reached. */
+/** The token authority refused a grant, or did not answer it usably. */
 export class AuthError extends ExporterError {
   readonly needsOperator: boolean;
   readonly hint: string | undefined;
@@ -67,8 +76,7 @@ export class AuthError extends ExporterError {
     readonly oauthError: string | undefined,
     readonly aadsts: number | undefined,
     readonly status: number | undefined,
-    /** `network` when the way out failed (a proxy refused), not the sign-in. */
-    readonly reason: "auth" | "network" = "auth",
+    readonly reason: AuthFailureReason = "auth",
   ) {
     const needsOperator = oauthError !== undefined && NEEDS_OPERATOR.has(oauthError);
     const hint =

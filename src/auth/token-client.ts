@@ -1,10 +1,11 @@
 import * as v from "valibot";
 import { checkBoundary } from "../boundaries/check-boundary.js";
 import { AbortedError } from "../errors/exporter-error.js";
+import { redirectWords } from "../errors/redirect-error.js";
 import { ExchangeError, exchange, type HttpPolicy, type Outcome } from "../net/exchange.js";
-import { ProxyError } from "../net/proxy.js";
+import { networkFailureWords } from "../net/network-words.js";
 import { type ClientCredential, clientSecretCredential } from "./client-credential.js";
-import { AuthError } from "./errors.js";
+import { AuthError, type AuthFailureReason } from "./errors.js";
 import { hasMfaClaim } from "./jwt-claims.js";
 import { oauthError, tokenAnswer } from "./schemas.js";
 
@@ -108,25 +109,35 @@ export class TokenClient {
         retryStatuses: SERVER_ERRORS,
       });
       if (answer.status >= 200 && answer.status < 300) return answer.text;
-      throw this.#failure(answer);
+      throw this.#failure(answer, path);
     } catch (error) {
       if (!(error instanceof ExchangeError)) throw error;
       if (error.last === undefined) throw new AbortedError("token refresh cancelled");
-      throw this.#failure(error.last);
+      throw this.#failure(error.last, path);
     }
   }
 
-  #failure(outcome: Outcome): AuthError {
+  #failure(outcome: Outcome, path: string): AuthError {
     if ("status" in outcome) return parseTokenError(outcome.status, outcome.text);
-    const message =
-      outcome.kind === "timeout"
-        ? `token endpoint did not answer within ${this.#options.requestTimeoutMs}ms`
-        : outcome.kind === "too_large"
-          ? `token endpoint's answer exceeds ${outcome.limitBytes} bytes`
-          : `token endpoint unreachable: ${outcome.cause instanceof Error ? outcome.cause.message : String(outcome.cause)}`;
-    // A proxy that refused is the network's failure (the poll's reason), not the sign-in's.
-    const network = outcome.kind === "network" && outcome.cause instanceof ProxyError;
-    return new AuthError(message, undefined, undefined, undefined, network ? "network" : "auth");
+    const failed = (message: string, reason: AuthFailureReason) =>
+      new AuthError(message, undefined, undefined, undefined, reason);
+    const url = `${this.#base}${path}`;
+    switch (outcome.kind) {
+      case "timeout":
+        return failed(
+          `no answer to POST ${new URL(url).pathname} of the token authority within ${this.#options.requestTimeoutMs}ms`,
+          "timeout",
+        );
+      case "too_large":
+        return failed(`token endpoint's answer exceeds ${outcome.limitBytes} bytes`, "auth");
+      case "network":
+        return failed(networkFailureWords("POST", url, outcome.cause), "network");
+      case "redirect":
+        return failed(
+          redirectWords(outcome.refused, "the token authority", "AZURE_AUTHORITY_HOST"),
+          "redirect",
+        );
+    }
   }
 
   #parseGrant(text: string): TokenGrant {
@@ -171,10 +182,13 @@ export function parseTokenError(status: number, text: string): AuthError {
     .split(/\r?\n/)[0]
     ?.replace(/^AADSTS\d+:\s*/, "")
     .slice(0, 300);
+  // A refusal is the sign-in's; a busy or failing authority is what it would be at the API.
+  const reason = status === 429 ? "throttled" : status >= 500 ? "http_error" : "auth";
   return new AuthError(
-    `token endpoint refused the refresh token grant with ${status} ${error ?? "(no error code)"}${summary ? `: ${summary}` : ""}`,
+    `token endpoint ${reason === "auth" ? "refused" : "failed"} the refresh token grant with ${status} ${error ?? "(no error code)"}${summary ? `: ${summary}` : ""}`,
     error,
     aadsts,
     status,
+    reason,
   );
 }

@@ -9,6 +9,7 @@ export const FAILURE_REASONS = [
   "http_error",
   "invalid_response",
   "auth",
+  "redirect",
   "too_many_series",
   "aborted",
 ] as const;

@@ -3,6 +3,7 @@ import { backoffDelay, MAX_BACKOFF_MS, parseRetryAfter } from "./backoff.js";
 import { linkedAbort } from "./linked-abort.js";
 import { ProxyError, type ProxySettings, proxiedFetch, proxyFor } from "./proxy.js";
 import { BodyTooLargeError, readBodyBytes, textOf, withoutBom } from "./read-body.js";
+import { isRedirect, RedirectRefused } from "./redirect.js";
 
 /** How the exporter talks HTTP to Microsoft: one policy for the API and the token authority. */
 export interface HttpPolicy {
@@ -47,7 +48,9 @@ export interface Answer {
 export type Failure =
   | { readonly kind: "timeout" }
   | { readonly kind: "network"; readonly cause: unknown }
-  | { readonly kind: "too_large"; readonly limitBytes: number };
+  | { readonly kind: "too_large"; readonly limitBytes: number }
+  /** A redirect answer, never followed: every request carries a credential. */
+  | { readonly kind: "redirect"; readonly refused: RedirectRefused };
 
 /** What an attempt came to when it is not the final answer. */
 export type Outcome = Failure | Answer;
@@ -82,7 +85,6 @@ export interface ExchangeRequest {
   readonly body?: URLSearchParams;
   readonly signal?: AbortSignal;
   readonly maxBodyBytes: number;
-  readonly redirect?: "follow" | "error" | "manual";
   /** Statuses worth asking again for; a Retry-After on them is honoured. */
   readonly retryStatuses: readonly number[];
   /** Before every attempt (a fresh bearer token, say). */
@@ -159,7 +161,9 @@ function kyOptions(
     headers: { ...request.headers, "User-Agent": policy.userAgent },
     ...(request.body !== undefined ? { body: request.body } : {}),
     signal,
-    redirect: request.redirect ?? "follow",
+    // Never followed (one rule for every request, all of which carry a credential): readWhole
+    // turns a redirect answer into a refusal.
+    redirect: "manual",
     timeout: policy.requestTimeoutMs,
     throwHttpErrors: true,
     fetch: (input, init) => readWhole(input, init, policy.proxy, request, state),
@@ -176,7 +180,12 @@ function kyOptions(
       backoffLimit: MAX_BACKOFF_MS,
       shouldRetry: async ({ error, retryCount }) => {
         const attempt = retryCount - state.forced;
-        if (signal.aborted || error instanceof BodyTooLargeError || error === state.own) {
+        if (
+          signal.aborted ||
+          error instanceof BodyTooLargeError ||
+          error instanceof RedirectRefused ||
+          error === state.own
+        ) {
           return false;
         }
         if (attempt > policy.maxRetries) return false;
@@ -236,6 +245,10 @@ async function readWhole(
     proxy === undefined ? await fetch(input, init) : await throughProxy(input, proxy);
   state.answered = true;
   request.onAttempt?.(String(response.status));
+  if (isRedirect(response.status)) {
+    await response.body?.cancel();
+    throw new RedirectRefused(response.status, request.url, response.headers.get("location"));
+  }
   const bytes = await readBodyBytes(response, request.maxBodyBytes);
   const whole = new Response(NULL_BODY.has(response.status) ? null : bytes, {
     status: response.status,
@@ -275,6 +288,7 @@ function failureOf(error: unknown): Failure {
   if (isTimeoutError(error)) return { kind: "timeout" };
   if (error instanceof BodyTooLargeError)
     return { kind: "too_large", limitBytes: error.limitBytes };
+  if (error instanceof RedirectRefused) return { kind: "redirect", refused: error };
   return { kind: "network", cause: error };
 }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import { AbortedError, ExporterError } from "../errors/exporter-error.js";
+import { RedirectError } from "../errors/redirect-error.js";
 import { parseRetryAfter } from "../net/backoff.js";
 import {
   type Answer,
@@ -90,7 +91,6 @@ export class PartnerCenterClient {
           "X-Locale": this.#options.locale,
         },
         ...(context.signal !== undefined ? { signal: context.signal } : {}),
-        redirect: "error",
         maxBodyBytes: this.#options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
         retryStatuses: RETRY_STATUSES,
         beforeAttempt: async (request) => {
@@ -144,7 +144,9 @@ export class PartnerCenterClient {
           info,
         );
       case "network":
-        return new ApiNetworkError(info, outcome.cause);
+        return new ApiNetworkError(info, `${this.#options.baseUrl}${info.path}`, outcome.cause);
+      case "redirect":
+        return new RedirectError(outcome.refused, "Partner Center", "PARTNER_CENTER_URL");
     }
   }
 }

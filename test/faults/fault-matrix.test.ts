@@ -211,16 +211,32 @@ describe("fault matrix: the network and the API", () => {
 });
 
 describe("fault matrix: sign-in", () => {
-  it("the token endpoint down: reason auth, refresh counted as error, recovers when it is back", async () => {
+  it("the token endpoint answers 503: reason http_error (not auth), refresh counted as error, recovers", async () => {
     const { h, good } = await goodStart();
     h.simulator.faults.push({ target: "token", status: 503, times: Infinity });
     h.simulator.expireAccessTokens();
     await h.exporter.poller.pollOnce();
-    const { text } = await expectKeptAfterFailure(h, good, "auth");
+    const { text } = await expectKeptAfterFailure(h, good, "http_error");
     expect(sampleValue(text, 'partner_center_token_refreshes_total{result="error"}')).toBe(1);
     expect(h.logs.lines().some((l) => l.msg.startsWith("access token refresh failed"))).toBe(true);
     h.simulator.faults.clear();
     await expectRecovery(h);
+  });
+
+  it("the token endpoint unreachable: reason network, naming host:port and the system error code", async () => {
+    const { h } = await goodStart();
+    const authority = await startFaultProxy(h.simulator.url);
+    await h.restart({ AZURE_AUTHORITY_HOST: authority.url });
+    const before = await h.scrape();
+    expect(sampleValue(before, UP)).toBe(1);
+    await authority.close();
+    h.simulator.expireAccessTokens();
+    await h.exporter.poller.pollOnce();
+    const { text, logged } = await expectKeptAfterFailure(h, before, "network");
+    const host = new URL(authority.url).host;
+    expect(logged).toContain(`network error on POST ${host}/${h.simulator.tenantId}/oauth2/token`);
+    expect(logged).toMatch(/ECONNREFUSED/);
+    expect(sampleValue(text, 'partner_center_token_refreshes_total{result="error"}')).toBe(1);
   });
 
   it("invalid_grant: asked once, then no tight loop while polls keep failing", async () => {
