@@ -49,6 +49,32 @@ const AADSTS_HINTS: Readonly<Record<number, string>> = {
   65001: "consent is missing: grant the app the Partner Center user_impersonation permission",
 };
 
+/**
+ * The OAuth error codes a label may carry (RFC 6749, the device flow, OpenID Connect, and what
+ * Entra ID sends): anything else an authority writes in `error` is `other` on /metrics, and only
+ * its scrubbed text reaches the log. An upstream value never becomes a series of its own.
+ */
+export const OAUTH_ERROR_LABELS: ReadonlySet<string> = new Set([
+  "invalid_request",
+  "invalid_client",
+  "invalid_grant",
+  "unauthorized_client",
+  "unsupported_grant_type",
+  "invalid_scope",
+  "access_denied",
+  "server_error",
+  "temporarily_unavailable",
+  "interaction_required",
+  "login_required",
+  "consent_required",
+  "authorization_pending",
+  "slow_down",
+  "expired_token",
+]);
+
+/** The AADSTS codes a label may carry: the ones with a documented hint (docs/authentication.md). */
+export const AADSTS_LABELS: ReadonlySet<number> = new Set(Object.keys(AADSTS_HINTS).map(Number));
+
 /** OAuth error codes that no retry will fix: an operator has to act. */
 const NEEDS_OPERATOR = new Set([
   "invalid_grant",
@@ -92,6 +118,18 @@ export class AuthError extends ExporterError {
     this.name = "AuthError";
     this.needsOperator = needsOperator;
     this.hint = hint;
+  }
+
+  /** The `error` label: a known OAuth error, `other`, or empty when none came. */
+  get errorLabel(): string {
+    if (this.oauthError === undefined) return "";
+    return OAUTH_ERROR_LABELS.has(this.oauthError) ? this.oauthError : "other";
+  }
+
+  /** The `aadsts` label: a documented code, `other`, or empty when none came. */
+  get aadstsLabel(): string {
+    if (this.aadsts === undefined) return "";
+    return AADSTS_LABELS.has(this.aadsts) ? String(this.aadsts) : "other";
   }
 
   /** The value of the `result` label of partner_center_token_refreshes_total. */

@@ -13,6 +13,8 @@ import { oauthError, tokenAnswer } from "./schemas.js";
 export const PARTNER_CENTER_RESOURCE = "https://api.partnercenter.microsoft.com";
 const MAX_TOKEN_BODY_BYTES = 1024 * 1024;
 const SERVER_ERRORS = Array.from({ length: 100 }, (_, i) => 500 + i);
+/** What a bearer token may not hold: anything but visible ASCII (CR, LF, U+2028, Latin-1...). */
+const HEADER_UNSAFE = /[^\x21-\x7e]/;
 
 export interface TokenGrant {
   readonly accessToken: string;
@@ -151,6 +153,13 @@ export class TokenClient {
     }
     // Never shows a value: the answer holds the tokens.
     const answer = checkBoundary(tokenAnswer, body, { where: "", fail: refused, secret: true });
+    const unsafe = HEADER_UNSAFE.exec(answer.access_token);
+    if (unsafe !== null) {
+      // It would fail every request for its whole lifetime: refused now, never cached.
+      throw refused(
+        `its access token cannot go into an HTTP header (character ${unsafe.index + 1} of ${answer.access_token.length} is a space, a control or a non-ASCII character)`,
+      );
+    }
     const now = (this.#options.now ?? Date.now)();
     return {
       accessToken: answer.access_token,
@@ -185,7 +194,7 @@ export function parseTokenError(status: number, text: string): AuthError {
   // A refusal is the sign-in's; a busy or failing authority is what it would be at the API.
   const reason = status === 429 ? "throttled" : status >= 500 ? "http_error" : "auth";
   return new AuthError(
-    `token endpoint ${reason === "auth" ? "refused" : "failed"} the refresh token grant with ${status} ${error ?? "(no error code)"}${summary ? `: ${summary}` : ""}`,
+    `token endpoint ${reason === "auth" ? "refused" : "failed"} the refresh token grant with ${status} ${error?.slice(0, 100) ?? "(no error code)"}${summary ? `: ${summary}` : ""}`,
     error,
     aadsts,
     status,

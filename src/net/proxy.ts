@@ -44,7 +44,9 @@ export function proxyCredentials(settings: ProxySettings | undefined): string[] 
     const url = new URL(text);
     if (url.password !== "") found.push(decodeURIComponent(url.password), url.password);
     if (url.username !== "" && url.password !== "") {
+      // As the URL spells it, and as Basic auth sends it (decoded; the scrubber adds its base64).
       found.push(`${url.username}:${url.password}`);
+      found.push(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`);
     }
   }
   return found;
