@@ -197,8 +197,9 @@ export class AccessTokenProvider {
       observer.onPersisted(true);
     } catch (error) {
       observer.onPersisted(false);
+      const { code, path } = error as NodeJS.ErrnoException;
       logger.error(
-        { path: store.path, code: (error as NodeJS.ErrnoException).code },
+        { path: path ?? store.path, code },
         "could not persist the rotated refresh token: running on the token in memory; a restart now would fall back to an older token. Make STATE_DIR writable",
       );
     }
