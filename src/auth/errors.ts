@@ -9,22 +9,51 @@ export type AuthFailureReason = Extract<
   "auth" | "network" | "timeout" | "redirect" | "throttled" | "http_error"
 >;
 
-/** What the operator must do for the AADSTS codes operators actually meet. */
+/**
+ * How the operator renews what they configured, in the hints: the variable they set, or the
+ * `_FILE` they pointed at (read again when it changes: no restart).
+ */
+export interface RenewHints {
+  readonly refreshToken: string;
+  readonly clientSecret: string;
+}
+
+/** The renew hints for the secret files configured (none: the plain variables). */
+export function renewHints(files: {
+  readonly refreshToken?: string | undefined;
+  readonly clientSecret?: string | undefined;
+}): RenewHints {
+  const token = files.refreshToken;
+  const secret = files.clientSecret;
+  return {
+    refreshToken: `sign in again with MFA (partner-center-exporter login), then ${
+      token === undefined
+        ? "set PARTNER_CENTER_REFRESH_TOKEN to the new refresh token and restart the exporter"
+        : `write the new refresh token to ${token} (PARTNER_CENTER_REFRESH_TOKEN_FILE): it is read again without a restart`
+    }`,
+    clientSecret:
+      secret === undefined
+        ? "set AZURE_CLIENT_SECRET to a current secret and restart the exporter"
+        : `write a current secret to ${secret} (AZURE_CLIENT_SECRET_FILE): it is read again without a restart`,
+  };
+}
+
+/**
+ * What the operator must do for the AADSTS codes operators actually meet; `{...}` is filled in
+ * from the RenewHints.
+ */
 const AADSTS_HINTS: Readonly<Record<number, string>> = {
-  700082:
-    "the refresh token expired (unused for 90 days): sign in again with MFA and set PARTNER_CENTER_REFRESH_TOKEN to the new token",
-  70008:
-    "the refresh token expired or was revoked: sign in again with MFA and set PARTNER_CENTER_REFRESH_TOKEN",
+  700082: "the refresh token expired (unused for 90 days): {sign in and renew the token}",
+  70008: "the refresh token expired or was revoked: {sign in and renew the token}",
   50173:
-    "the refresh token was revoked (password change or admin action): sign in again with MFA and set PARTNER_CENTER_REFRESH_TOKEN",
-  50076:
-    "MFA is required: sign in again with MFA (Secure Application Model) and set PARTNER_CENTER_REFRESH_TOKEN",
-  50078:
-    "the MFA claim expired: sign in again with MFA and set PARTNER_CENTER_REFRESH_TOKEN; check conditional-access policies",
+    "the refresh token was revoked (password change or admin action): {sign in and renew the token}",
+  50076: "MFA is required (Secure Application Model): {sign in and renew the token}",
+  50078: "the MFA claim expired: {sign in and renew the token}; check conditional-access policies",
   700007:
     "the refresh token was issued to another client id: AZURE_CLIENT_ID must be the app the token was issued to",
-  7000215: "the client secret is wrong or expired: set AZURE_CLIENT_SECRET to a current secret",
-  7000222: "the client secret expired: create a new one and set AZURE_CLIENT_SECRET",
+  7000215: "the client secret is wrong or expired: {renew the secret}",
+  7000222:
+    "the client secret expired: create a new one on the app registration, then {renew the secret}",
   7000218:
     "the app is a confidential client and no credential came: set one of AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH or AZURE_FEDERATED_TOKEN_FILE",
   700027:
@@ -103,15 +132,19 @@ export class AuthError extends ExporterError {
     readonly aadsts: number | undefined,
     readonly status: number | undefined,
     readonly reason: AuthFailureReason = "auth",
+    renew: RenewHints = renewHints({}),
   ) {
     const needsOperator = oauthError !== undefined && NEEDS_OPERATOR.has(oauthError);
-    const hint =
+    const template =
       (aadsts !== undefined ? AADSTS_HINTS[aadsts] : undefined) ??
       (oauthError === "invalid_client"
         ? "check AZURE_CLIENT_ID and the client credential (AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH or AZURE_FEDERATED_TOKEN_FILE)"
         : needsOperator
-          ? "sign in again with MFA and set PARTNER_CENTER_REFRESH_TOKEN"
+          ? "{sign in and renew the token}"
           : undefined);
+    const hint = template
+      ?.replace("{sign in and renew the token}", renew.refreshToken)
+      .replace("{renew the secret}", renew.clientSecret);
     super(
       `${message}${aadsts !== undefined ? ` (AADSTS${aadsts})` : ""}${hint ? `; what to do: ${hint}` : ""}`,
     );

@@ -5,7 +5,7 @@ import { redirectWords } from "../errors/redirect-error.js";
 import { ExchangeError, exchange, type HttpPolicy, type Outcome } from "../net/exchange.js";
 import { networkFailureWords } from "../net/network-words.js";
 import { type ClientCredential, clientSecretCredential } from "./client-credential.js";
-import { AuthError, type AuthFailureReason } from "./errors.js";
+import { AuthError, type AuthFailureReason, type RenewHints } from "./errors.js";
 import { hasMfaClaim } from "./jwt-claims.js";
 import { oauthError, tokenAnswer } from "./schemas.js";
 
@@ -35,6 +35,8 @@ export interface TokenClientOptions extends HttpPolicy {
   /** Shorthand for a secret credential, read at each request (a rotated secret file takes effect). */
   readonly clientSecret?: () => string | undefined;
   readonly resource?: string;
+  /** How the operator renews the refresh token and the secret they configured (for hints). */
+  readonly renew?: RenewHints;
   readonly now?: () => number;
 }
 
@@ -120,7 +122,9 @@ export class TokenClient {
   }
 
   #failure(outcome: Outcome, path: string): AuthError {
-    if ("status" in outcome) return parseTokenError(outcome.status, outcome.text);
+    if ("status" in outcome) {
+      return parseTokenError(outcome.status, outcome.text, this.#options.renew);
+    }
     const failed = (message: string, reason: AuthFailureReason) =>
       new AuthError(message, undefined, undefined, undefined, reason);
     const url = `${this.#base}${path}`;
@@ -171,7 +175,7 @@ export class TokenClient {
 }
 
 /** Turns an OAuth error body (`error`, `error_description`, `error_codes`) into an AuthError. */
-export function parseTokenError(status: number, text: string): AuthError {
+export function parseTokenError(status: number, text: string, renew?: RenewHints): AuthError {
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -199,5 +203,6 @@ export function parseTokenError(status: number, text: string): AuthError {
     aadsts,
     status,
     reason,
+    renew,
   );
 }
