@@ -1,5 +1,6 @@
 import * as v from "valibot";
 import { checkBoundary } from "../boundaries/check-boundary.js";
+import { formatDuration } from "../config/duration.js";
 import { AbortedError } from "../errors/exporter-error.js";
 import { redirectWords } from "../errors/redirect-error.js";
 import { ExchangeError, exchange, type HttpPolicy, type Outcome } from "../net/exchange.js";
@@ -131,7 +132,7 @@ export class TokenClient {
     switch (outcome.kind) {
       case "timeout":
         return failed(
-          `no answer to POST ${new URL(url).pathname} of the token authority within ${this.#options.requestTimeoutMs}ms`,
+          `no answer to POST ${new URL(url).pathname} of the token authority within ${formatDuration(this.#options.requestTimeoutMs)}`,
           "timeout",
         );
       case "too_large":

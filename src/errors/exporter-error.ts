@@ -1,3 +1,5 @@
+import { formatDuration } from "../config/duration.js";
+
 /**
  * Why a poll failed: a small fixed set, used both in log lines and as the `reason` label of
  * partner_center_poll_errors_total.
@@ -33,7 +35,7 @@ export class AbortedError extends ExporterError {
 export class DeadlineError extends ExporterError {
   readonly reason = "timeout";
   constructor(deadlineMs: number) {
-    super(`poll deadline of ${deadlineMs}ms exceeded`);
+    super(`poll deadline of ${formatDuration(deadlineMs)} exceeded`);
     this.name = "DeadlineError";
   }
 }

@@ -1,7 +1,7 @@
 import ky, { HTTPError, isForceRetryError, isTimeoutError, type Options } from "ky";
 import { backoffDelay, MAX_BACKOFF_MS, parseRetryAfter } from "./backoff.js";
 import { linkedAbort } from "./linked-abort.js";
-import { ProxyError, type ProxySettings, proxiedFetch, proxyFor } from "./proxy.js";
+import { type ProxySettings, proxyFor, throughProxy } from "./proxy.js";
 import { BodyTooLargeError, readBodyBytes, textOf, withoutBom } from "./read-body.js";
 import { isRedirect, RedirectRefused } from "./redirect.js";
 
@@ -161,8 +161,7 @@ function kyOptions(
     headers: { ...request.headers, "User-Agent": policy.userAgent },
     ...(request.body !== undefined ? { body: request.body } : {}),
     signal,
-    // Never followed (one rule for every request, all of which carry a credential): readWhole
-    // turns a redirect answer into a refusal.
+    // Never followed (every request carries a credential): readWhole refuses a redirect.
     redirect: "manual",
     timeout: policy.requestTimeoutMs,
     throwHttpErrors: true,
@@ -180,14 +179,7 @@ function kyOptions(
       backoffLimit: MAX_BACKOFF_MS,
       shouldRetry: async ({ error, retryCount }) => {
         const attempt = retryCount - state.forced;
-        if (
-          signal.aborted ||
-          error instanceof BodyTooLargeError ||
-          error instanceof RedirectRefused ||
-          error === state.own
-        ) {
-          return false;
-        }
+        if (signal.aborted || isFinal(error, state)) return false;
         if (attempt > policy.maxRetries) return false;
         if (error instanceof HTTPError && !request.retryStatuses.includes(error.response.status)) {
           return false;
@@ -232,6 +224,13 @@ function kyOptions(
   };
 }
 
+/** What no retry can change: a body too large, a redirect, the caller's own failure. */
+function isFinal(error: unknown, state: AttemptState): boolean {
+  return (
+    error instanceof BodyTooLargeError || error instanceof RedirectRefused || error === state.own
+  );
+}
+
 /** ky's fetch: the answer with its body read whole (bounded), inside the attempt's timeout. */
 async function readWhole(
   input: Request | URL | string,
@@ -257,16 +256,6 @@ async function readWhole(
   });
   BODIES.set(whole, bytes);
   return whole;
-}
-
-/** A request through a proxy; its failures say which proxy and what it answered. */
-async function throughProxy(input: Request | URL | string, proxy: URL): Promise<Response> {
-  const request = input instanceof Request ? input : new Request(input);
-  try {
-    return await (await proxiedFetch())(request, proxy);
-  } catch (error) {
-    throw request.signal.aborted ? error : ProxyError.from(proxy, error);
-  }
 }
 
 async function answerOf(response: Response): Promise<Answer> {

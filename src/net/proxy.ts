@@ -127,3 +127,13 @@ export function proxiedFetch(): Promise<ProxiedFetch> {
   });
   return proxied;
 }
+
+/** A request through a proxy; its failures say which proxy and what it answered. */
+export async function throughProxy(input: Request | URL | string, proxy: URL): Promise<Response> {
+  const request = input instanceof Request ? input : new Request(input);
+  try {
+    return await (await proxiedFetch())(request, proxy);
+  } catch (error) {
+    throw request.signal.aborted ? error : ProxyError.from(proxy, error);
+  }
+}

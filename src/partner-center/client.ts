@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
+import { formatDuration } from "../config/duration.js";
 import { AbortedError, ExporterError } from "../errors/exporter-error.js";
 import { RedirectError } from "../errors/redirect-error.js";
 import { parseRetryAfter } from "../net/backoff.js";
@@ -111,7 +112,12 @@ export class PartnerCenterClient {
         onRetry: ({ attempt, delayMs, why }) => {
           const failure = this.#failure(why, { ...info });
           logger.debug(
-            { attempt, delayMs, reason: failure.reason, error: failure.message },
+            {
+              attempt,
+              delay: formatDuration(delayMs),
+              reason: failure.reason,
+              error: failure.message,
+            },
             "retrying Partner Center request",
           );
         },

@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { formatDuration } from "../config/duration.js";
 import { ExporterError } from "../errors/exporter-error.js";
 import { networkFailureWords } from "../net/network-words.js";
 
@@ -42,7 +43,7 @@ export class ApiTimeoutError extends ExporterError {
     readonly request: RequestInfo,
     timeoutMs: number,
   ) {
-    super(`no answer to ${request.method} ${request.path} within ${timeoutMs}ms`);
+    super(`no answer to ${request.method} ${request.path} within ${formatDuration(timeoutMs)}`);
     this.name = "ApiTimeoutError";
   }
 }

@@ -65,7 +65,7 @@ describe("AccessTokenProvider", () => {
     expect(simulator.tokenRequests()).toHaveLength(1);
     expect(refreshes).toEqual(["invalid_grant"]);
     const line = logs.lines().find((l) => l.level === "error");
-    expect(line).toMatchObject({ aadsts: 700082, oauthError: "invalid_grant", retryInSeconds: 60 });
+    expect(line).toMatchObject({ aadsts: 700082, oauthError: "invalid_grant", retryIn: "1m" });
   });
 
   it("retries a token endpoint that is briefly down", async () => {

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { parseDuration } from "../../src/config/duration.js";
 import { backoffDelay } from "../../src/net/backoff.js";
 import {
   type Harness,
@@ -160,8 +161,8 @@ describe("fault matrix: the network and the API", () => {
     const waits = h.logs
       .lines()
       .filter((l) => l.msg === "retrying Partner Center request")
-      .map((l) => l.delayMs);
-    expect(waits).toEqual([200, 200]);
+      .map((l) => l.delay);
+    expect(waits).toEqual(["200ms", "200ms"]);
     h.simulator.faults.clear();
     await expectRecovery(h);
   });
@@ -181,7 +182,7 @@ describe("fault matrix: the network and the API", () => {
     );
     expect(h.simulator.usageRequests().at(-1)?.status).toBe(429);
     const waiting = retrying();
-    expect(waiting?.delayMs).toBe(120_000);
+    expect(waiting?.delay).toBe("2m");
     await within("stop() during a 2-minute Retry-After", 5_000, h.exporter.stop());
     expect((await polling).results[0]).toMatchObject({ ok: false, reason: "aborted" });
   });
@@ -196,7 +197,7 @@ describe("fault matrix: the network and the API", () => {
     const attempts = h.logs
       .lines()
       .filter((l) => l.msg === "retrying Partner Center request")
-      .map((l) => ({ attempt: Number(l.attempt), delayMs: Number(l.delayMs) }));
+      .map((l) => ({ attempt: Number(l.attempt), delayMs: parseDuration(String(l.delay)) ?? -1 }));
     expect(attempts).toHaveLength(15);
     for (const { attempt, delayMs } of attempts) {
       const ceiling = Math.min(30_000, 5 * 2 ** (attempt - 1));
