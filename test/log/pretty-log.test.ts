@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseDuration } from "../../src/config/duration.js";
 import { type Spawned, spawnCli } from "../helpers/process.js";
@@ -8,17 +11,23 @@ import { type Spawned, spawnCli } from "../helpers/process.js";
  */
 
 let cli: Spawned | undefined;
+let stateDir: string | undefined;
 afterEach(async () => {
   if (cli && cli.child.exitCode === null) {
     cli.child.kill("SIGTERM");
     await cli.exited;
   }
   cli = undefined;
+  if (stateDir !== undefined) await rm(stateDir, { recursive: true, force: true });
+  stateDir = undefined;
 });
 
 async function demoLog(level: "info" | "debug"): Promise<string[]> {
+  // A STATE_DIR the test owns and removes (the demo's own temporary one would stay behind).
+  stateDir = await mkdtemp(join(tmpdir(), "pce-pretty-"));
   cli = spawnCli([
     "--demo",
+    `--state.dir=${stateDir}`,
     "--web.listen-address=127.0.0.1:0",
     "--log.format=pretty",
     `--log.level=${level}`,
