@@ -7,6 +7,7 @@ import { Cleanup, type Step } from "./cleanup.js";
 import type { Collector } from "./collectors/collector.js";
 import { ALL_COLLECTORS } from "./collectors/index.js";
 import { selectCollectors } from "./collectors/select.js";
+import { formatDuration } from "./config/duration.js";
 import { type Config, defaultStateDir } from "./config/load-config.js";
 import { ListenError, type RunningServer, serve, WebConfigError } from "./http/server.js";
 import type { SecretScrubber } from "./log/secret-scrubber.js";
@@ -164,7 +165,7 @@ function logListening(logger: Logger, { config, server, collectors, stateDir }: 
       url: server.url,
       ...urls,
       version: VERSION,
-      pollInterval: `${config.poll.intervalMs}ms`,
+      pollInterval: formatDuration(config.poll.intervalMs),
       partnerCenter: config.partnerCenter.url,
       collectors: collectors.map((c) => c.name),
       stateDir,

@@ -48,7 +48,8 @@ local promql = import '../lib/promql.libsonnet';
               The last poll of Partner Center by {{ $labels.instance }} (job {{ $labels.job }}) failed,
               or no poll has succeeded for more than %s. The exporter keeps serving the last good
               data, which is getting older; partner_center_poll_errors_total and the exporter's log
-              say why.
+              say why (network or timeout: Partner Center or the token authority unreachable, the
+              log names host:port and the error code; redirect: a configured URL redirects).
             ||| % durations.words(c.pollsStalledAfter),
             c.pollsFailingFor,
           ),

@@ -78,7 +78,7 @@ function(c, y)
     g.bars(
       13,
       'Poll errors by reason',
-      'Failed collector polls per $__rate_interval window, by reason (increase of partner_center_poll_errors_total): network, timeout, throttled (429 after the retries), http_error, invalid_response (a body that is not the documented JSON), auth (no access token), too_many_series (a collector returned more rows than its cap, CUSTOMER_MAX_SERIES or PARTNER_MAX_SERIES; its last good series are kept), internal (a fault in the exporter code itself; its log line has the stack). The Collectors table shows which collector fails. See the runbook for each.',
+      'Failed collector polls per $__rate_interval window, by reason (increase of partner_center_poll_errors_total): network, timeout, throttled (429 after the retries), http_error, invalid_response (a body that is not the documented JSON), auth (the token authority refused the sign-in), redirect (an endpoint answered with a redirect, which is refused), too_many_series (a collector returned more rows than its cap, CUSTOMER_MAX_SERIES or PARTNER_MAX_SERIES; its last good series are kept), internal (a fault in the exporter code itself; its log line has the stack). The Collectors table shows which collector fails. See the runbook for each.',
       g.pos(12, y + 7, 12, 8),
       [g.range('A', perWindow('reason', 'partner_center_poll_errors_total'), '{{reason}}')],
     ) + {

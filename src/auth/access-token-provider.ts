@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import { formatDuration } from "../config/duration.js";
 import type { SecretScrubber } from "../log/secret-scrubber.js";
 import { AuthError, type RefreshResult } from "./errors.js";
 import { type RefreshTokenStore, sha256 } from "./refresh-token-store.js";
@@ -166,7 +167,7 @@ export class AccessTokenProvider {
     this.#cached = { token: grant.accessToken, refreshAt: grant.expiresAt - early };
     logger.debug(
       {
-        expiresInSeconds: Math.round(lifetime / 1000),
+        expiresIn: formatDuration(Math.round(lifetime / 1000) * 1000),
         rotated: grant.refreshToken !== undefined,
         mfa: grant.mfa,
       },
@@ -197,8 +198,9 @@ export class AccessTokenProvider {
       observer.onPersisted(true);
     } catch (error) {
       observer.onPersisted(false);
+      const { code, path } = error as NodeJS.ErrnoException;
       logger.error(
-        { path: store.path, code: (error as NodeJS.ErrnoException).code },
+        { path: path ?? store.path, code },
         "could not persist the rotated refresh token: running on the token in memory; a restart now would fall back to an older token. Make STATE_DIR writable",
       );
     }
@@ -215,7 +217,7 @@ export class AccessTokenProvider {
       {
         oauthError: error.oauthError,
         aadsts: error.aadsts,
-        retryInSeconds: Math.round(wait / 1000),
+        retryIn: formatDuration(wait),
         action: error.hint,
       },
       `Partner Center sign-in refused: ${error.message}`,

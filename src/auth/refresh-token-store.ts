@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
-import { mkdir, open, readdir, readFile, rename, unlink } from "node:fs/promises";
-import { join } from "node:path";
+import { mkdir, open, readdir, readFile, rename, stat, unlink } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import * as v from "valibot";
 import { tokenFile } from "./schemas.js";
 
@@ -67,8 +67,17 @@ export class RefreshTokenStore {
     };
   }
 
+  /** Creates STATE_DIR if missing; the error says the real cause (EROFS, EACCES) and its path. */
+  async createDir(): Promise<void> {
+    try {
+      await mkdir(this.#dir, { recursive: true, mode: 0o700 });
+    } catch (error) {
+      throw await realCause(this.#dir, error);
+    }
+  }
+
   async save(refreshToken: string, configuredSha256: string | undefined): Promise<void> {
-    await mkdir(this.#dir, { recursive: true, mode: 0o700 });
+    await this.createDir();
     const body = `${JSON.stringify({
       version: FILE_VERSION,
       refreshToken,
@@ -118,6 +127,29 @@ export class RefreshTokenStore {
         .map((name) => unlink(join(this.#dir, name)).catch(() => undefined)),
     );
   }
+}
+
+/**
+ * Node's recursive mkdir answers ENOENT when a directory cannot be created at all (a read-only
+ * file system, no permission): creating the first missing ancestor alone gives the real error.
+ */
+async function realCause(dir: string, error: unknown): Promise<unknown> {
+  if ((error as NodeJS.ErrnoException).code !== "ENOENT") return error;
+  let missing = dir;
+  for (let parent = dirname(missing); parent !== missing; parent = dirname(missing)) {
+    const exists = await stat(parent).then(
+      () => true,
+      () => false,
+    );
+    if (exists) break;
+    missing = parent;
+  }
+  try {
+    await mkdir(missing, { mode: 0o700 });
+  } catch (cause) {
+    return cause;
+  }
+  return error;
 }
 
 /** Which refresh token to start with: the persisted one, unless the operator configured a new one. */

@@ -1,10 +1,12 @@
 import * as v from "valibot";
 import { checkBoundary } from "../boundaries/check-boundary.js";
+import { formatDuration } from "../config/duration.js";
 import { AbortedError } from "../errors/exporter-error.js";
+import { redirectWords } from "../errors/redirect-error.js";
 import { ExchangeError, exchange, type HttpPolicy, type Outcome } from "../net/exchange.js";
-import { ProxyError } from "../net/proxy.js";
+import { networkFailureWords } from "../net/network-words.js";
 import { type ClientCredential, clientSecretCredential } from "./client-credential.js";
-import { AuthError } from "./errors.js";
+import { AuthError, type AuthFailureReason, type RenewHints } from "./errors.js";
 import { hasMfaClaim } from "./jwt-claims.js";
 import { oauthError, tokenAnswer } from "./schemas.js";
 
@@ -12,6 +14,8 @@ import { oauthError, tokenAnswer } from "./schemas.js";
 export const PARTNER_CENTER_RESOURCE = "https://api.partnercenter.microsoft.com";
 const MAX_TOKEN_BODY_BYTES = 1024 * 1024;
 const SERVER_ERRORS = Array.from({ length: 100 }, (_, i) => 500 + i);
+/** What a bearer token may not hold: anything but visible ASCII (CR, LF, U+2028, Latin-1...). */
+const HEADER_UNSAFE = /[^\x21-\x7e]/;
 
 export interface TokenGrant {
   readonly accessToken: string;
@@ -32,6 +36,8 @@ export interface TokenClientOptions extends HttpPolicy {
   /** Shorthand for a secret credential, read at each request (a rotated secret file takes effect). */
   readonly clientSecret?: () => string | undefined;
   readonly resource?: string;
+  /** How the operator renews the refresh token and the secret they configured (for hints). */
+  readonly renew?: RenewHints;
   readonly now?: () => number;
 }
 
@@ -108,25 +114,42 @@ export class TokenClient {
         retryStatuses: SERVER_ERRORS,
       });
       if (answer.status >= 200 && answer.status < 300) return answer.text;
-      throw this.#failure(answer);
+      throw this.#failure(answer, path);
     } catch (error) {
       if (!(error instanceof ExchangeError)) throw error;
       if (error.last === undefined) throw new AbortedError("token refresh cancelled");
-      throw this.#failure(error.last);
+      throw this.#failure(error.last, path);
     }
   }
 
-  #failure(outcome: Outcome): AuthError {
-    if ("status" in outcome) return parseTokenError(outcome.status, outcome.text);
-    const message =
-      outcome.kind === "timeout"
-        ? `token endpoint did not answer within ${this.#options.requestTimeoutMs}ms`
-        : outcome.kind === "too_large"
-          ? `token endpoint's answer exceeds ${outcome.limitBytes} bytes`
-          : `token endpoint unreachable: ${outcome.cause instanceof Error ? outcome.cause.message : String(outcome.cause)}`;
-    // A proxy that refused is the network's failure (the poll's reason), not the sign-in's.
-    const network = outcome.kind === "network" && outcome.cause instanceof ProxyError;
-    return new AuthError(message, undefined, undefined, undefined, network ? "network" : "auth");
+  #failure(outcome: Outcome, path: string): AuthError {
+    if ("status" in outcome) {
+      return parseTokenError(outcome.status, outcome.text, this.#options.renew);
+    }
+    const failed = (message: string, reason: AuthFailureReason) =>
+      new AuthError(message, undefined, undefined, undefined, reason);
+    const url = `${this.#base}${path}`;
+    switch (outcome.kind) {
+      case "timeout":
+        return failed(
+          `no answer to POST ${new URL(url).pathname} of the token authority within ${formatDuration(this.#options.requestTimeoutMs)}`,
+          "timeout",
+        );
+      case "too_large":
+        return failed(`token endpoint's answer exceeds ${outcome.limitBytes} bytes`, "auth");
+      case "undecodable":
+        return failed(
+          `token endpoint's answer cannot be decoded: ${outcome.cause.message}`,
+          "auth",
+        );
+      case "network":
+        return failed(networkFailureWords("POST", url, outcome.cause), "network");
+      case "redirect":
+        return failed(
+          redirectWords(outcome.refused, "the token authority", "AZURE_AUTHORITY_HOST"),
+          "redirect",
+        );
+    }
   }
 
   #parseGrant(text: string): TokenGrant {
@@ -140,6 +163,13 @@ export class TokenClient {
     }
     // Never shows a value: the answer holds the tokens.
     const answer = checkBoundary(tokenAnswer, body, { where: "", fail: refused, secret: true });
+    const unsafe = HEADER_UNSAFE.exec(answer.access_token);
+    if (unsafe !== null) {
+      // It would fail every request for its whole lifetime: refused now, never cached.
+      throw refused(
+        `its access token cannot go into an HTTP header (character ${unsafe.index + 1} of ${answer.access_token.length} is a space, a control or a non-ASCII character)`,
+      );
+    }
     const now = (this.#options.now ?? Date.now)();
     return {
       accessToken: answer.access_token,
@@ -151,7 +181,7 @@ export class TokenClient {
 }
 
 /** Turns an OAuth error body (`error`, `error_description`, `error_codes`) into an AuthError. */
-export function parseTokenError(status: number, text: string): AuthError {
+export function parseTokenError(status: number, text: string, renew?: RenewHints): AuthError {
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -171,10 +201,14 @@ export function parseTokenError(status: number, text: string): AuthError {
     .split(/\r?\n/)[0]
     ?.replace(/^AADSTS\d+:\s*/, "")
     .slice(0, 300);
+  // A refusal is the sign-in's; a busy or failing authority is what it would be at the API.
+  const reason = status === 429 ? "throttled" : status >= 500 ? "http_error" : "auth";
   return new AuthError(
-    `token endpoint refused the refresh token grant with ${status} ${error ?? "(no error code)"}${summary ? `: ${summary}` : ""}`,
+    `token endpoint ${reason === "auth" ? "refused" : "failed"} the refresh token grant with ${status} ${error?.slice(0, 100) ?? "(no error code)"}${summary ? `: ${summary}` : ""}`,
     error,
     aadsts,
     status,
+    reason,
+    renew,
   );
 }

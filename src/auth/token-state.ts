@@ -1,4 +1,3 @@
-import { mkdir } from "node:fs/promises";
 import type { Logger } from "pino";
 import { chooseRefreshToken, RefreshTokenStore, sha256 } from "./refresh-token-store.js";
 
@@ -20,11 +19,12 @@ export async function openTokenState(
 ): Promise<TokenState> {
   const store = new RefreshTokenStore(stateDir);
   try {
-    await mkdir(stateDir, { recursive: true, mode: 0o700 });
+    await store.createDir();
     await store.removeLeftovers();
   } catch (error) {
+    const { code, path } = error as NodeJS.ErrnoException;
     logger.error(
-      { stateDir, code: (error as NodeJS.ErrnoException).code },
+      { stateDir, code, path },
       "STATE_DIR cannot be created: rotated refresh tokens will live only in memory",
     );
   }

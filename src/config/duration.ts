@@ -25,3 +25,25 @@ export function parseDuration(text: string): number | undefined {
   }
   return Number.isFinite(total) ? Math.round(total) : undefined;
 }
+
+const UNITS_DESCENDING: readonly [string, number][] = Object.entries(UNIT_MS).sort(
+  (a, b) => b[1] - a[1],
+);
+
+/**
+ * A duration as people (and Prometheus) write it: `1h30m`, `2m`, `1s500ms`, `250ms`, `0s`;
+ * whole milliseconds, largest unit first. What parseDuration reads back to the same value: the
+ * one spelling of every duration in log lines and messages.
+ */
+export function formatDuration(ms: number): string {
+  let left = Math.round(ms);
+  if (!(left > 0)) return "0s";
+  let text = "";
+  for (const [unit, size] of UNITS_DESCENDING) {
+    const count = Math.floor(left / size);
+    if (count === 0) continue;
+    text += `${count}${unit}`;
+    left -= count * size;
+  }
+  return text;
+}

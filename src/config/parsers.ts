@@ -1,4 +1,4 @@
-import { parseDuration } from "./duration.js";
+import { formatDuration, parseDuration } from "./duration.js";
 import { type ListenAddress, parseListenAddress } from "./listen-address.js";
 
 export type SettingKind =
@@ -88,9 +88,9 @@ export function duration(bounds: DurationBounds): ValueParser<number> {
         return 0;
       }
       if (ms < bounds.minMs)
-        report.problem(`must be at least ${bounds.minMs}ms, got ${shown(value)}`);
+        report.problem(`must be at least ${formatDuration(bounds.minMs)}, got ${shown(value)}`);
       if (bounds.adviseBelowMs !== undefined && ms > 0 && ms < bounds.adviseBelowMs) {
-        report.warning(`is ${ms}ms: ${bounds.advice ?? ""}`);
+        report.warning(`is ${formatDuration(ms)}: ${bounds.advice ?? ""}`);
       }
       return ms;
     },

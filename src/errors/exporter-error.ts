@@ -1,3 +1,5 @@
+import { formatDuration } from "../config/duration.js";
+
 /**
  * Why a poll failed: a small fixed set, used both in log lines and as the `reason` label of
  * partner_center_poll_errors_total.
@@ -9,6 +11,7 @@ export const FAILURE_REASONS = [
   "http_error",
   "invalid_response",
   "auth",
+  "redirect",
   "too_many_series",
   "aborted",
   "internal",
@@ -33,7 +36,7 @@ export class AbortedError extends ExporterError {
 export class DeadlineError extends ExporterError {
   readonly reason = "timeout";
   constructor(deadlineMs: number) {
-    super(`poll deadline of ${deadlineMs}ms exceeded`);
+    super(`poll deadline of ${formatDuration(deadlineMs)} exceeded`);
     this.name = "DeadlineError";
   }
 }

@@ -55,6 +55,8 @@ export function createLogger(options: LoggerOptions): Logger {
         sync: true,
         translateTime: "SYS:HH:MM:ss.l",
         ignore: "pid,hostname",
+        // One line per event (a poll is one line); the detail, at debug, stays on its line too.
+        singleLine: true,
       })
     : base;
   return pino(

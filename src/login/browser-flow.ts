@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { TokenClient, TokenGrant } from "../auth/token-client.js";
+import { formatDuration } from "../config/duration.js";
 import { createPkce } from "./pkce.js";
 
 export interface BrowserFlowOptions {
@@ -84,9 +85,8 @@ function waitForCode(
 ): Promise<{ code: string; redirectUri: string }> {
   return new Promise((resolve, reject) => {
     let redirectUri = "";
-    const seconds = Math.round(options.timeoutMs / 1000);
     const timer = setTimeout(
-      () => reject(new Error(`no sign-in arrived within ${seconds}s`)),
+      () => reject(new Error(`no sign-in arrived within ${formatDuration(options.timeoutMs)}`)),
       options.timeoutMs,
     );
     server.on("request", (req: IncomingMessage, res: ServerResponse) => {

@@ -1,5 +1,6 @@
 import type { ClientCredential } from "../auth/client-credential.js";
 import type { CredentialSettings } from "../auth/create-client-credential.js";
+import { renewHints } from "../auth/errors.js";
 import { TokenClient } from "../auth/token-client.js";
 import type { Config } from "../config/load-config.js";
 import { type HttpPolicy, httpPolicy } from "../net/exchange.js";
@@ -36,6 +37,7 @@ export function tokenClientFor(
     clientId,
     ...(credential !== undefined ? { credential } : {}),
     resource,
+    renew: renewHints(config.secretFiles),
     ...http,
   });
 }

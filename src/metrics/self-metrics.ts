@@ -168,7 +168,7 @@ export const SELF_METRICS = [
   {
     name: "partner_center_token_refresh_failures_total",
     type: "counter",
-    help: "Refused or failed refresh-token grants, by OAuth error and AADSTS code (empty when none came).",
+    help: "Refused or failed refresh-token grants, by OAuth error and AADSTS code: the documented ones, `other` for any other, empty when none came.",
     labelNames: ["error", "aadsts"],
     start: none,
   },

@@ -17,12 +17,13 @@ export class TokenRecorder implements TokenObserver {
     this.#changes = changes;
   }
 
-  onRefresh(result: RefreshResult, failure?: Pick<AuthError, "oauthError" | "aadsts">): void {
+  onRefresh(result: RefreshResult, failure?: Pick<AuthError, "errorLabel" | "aadstsLabel">): void {
     this.#metrics.partner_center_token_refreshes_total.inc({ result });
     if (failure !== undefined) {
+      // Fixed sets: what the authority wrote goes to the log, never into a label.
       this.#metrics.partner_center_token_refresh_failures_total.inc({
-        error: failure.oauthError ?? "",
-        aadsts: failure.aadsts === undefined ? "" : String(failure.aadsts),
+        error: failure.errorLabel,
+        aadsts: failure.aadstsLabel,
       });
     }
     this.#changes.markChanged();

@@ -1,7 +1,7 @@
 import ky, { HTTPError, isForceRetryError, isTimeoutError, type Options } from "ky";
 import { backoffDelay, MAX_BACKOFF_MS, parseRetryAfter } from "./backoff.js";
 import { linkedAbort } from "./linked-abort.js";
-import { ProxyError, type ProxySettings, proxiedFetch, proxyFor } from "./proxy.js";
+import { type ProxySettings, proxyFor, throughProxy } from "./proxy.js";
 import {
   BodyTooLargeError,
   readBodyBytes,
@@ -10,6 +10,7 @@ import {
   UnusableBodyError,
   withoutBom,
 } from "./read-body.js";
+import { isRedirect, RedirectRefused } from "./redirect.js";
 
 /** How the exporter talks HTTP to Microsoft: one policy for the API and the token authority. */
 export interface HttpPolicy {
@@ -55,7 +56,9 @@ export type Failure =
   | { readonly kind: "timeout" }
   | { readonly kind: "network"; readonly cause: unknown }
   | { readonly kind: "too_large"; readonly limitBytes: number }
-  | { readonly kind: "undecodable"; readonly cause: UndecodableBodyError };
+  | { readonly kind: "undecodable"; readonly cause: UndecodableBodyError }
+  /** A redirect answer, never followed: every request carries a credential. */
+  | { readonly kind: "redirect"; readonly refused: RedirectRefused };
 
 /** What an attempt came to when it is not the final answer. */
 export type Outcome = Failure | Answer;
@@ -90,7 +93,6 @@ export interface ExchangeRequest {
   readonly body?: URLSearchParams;
   readonly signal?: AbortSignal;
   readonly maxBodyBytes: number;
-  readonly redirect?: "follow" | "error" | "manual";
   /** Statuses worth asking again for; a Retry-After on them is honoured. */
   readonly retryStatuses: readonly number[];
   /** Before every attempt (a fresh bearer token, say). */
@@ -167,7 +169,8 @@ function kyOptions(
     headers: { ...request.headers, "User-Agent": policy.userAgent },
     ...(request.body !== undefined ? { body: request.body } : {}),
     signal,
-    redirect: request.redirect ?? "follow",
+    // Never followed (every request carries a credential): readWhole refuses a redirect.
+    redirect: "manual",
     timeout: policy.requestTimeoutMs,
     throwHttpErrors: true,
     fetch: (input, init) => readWhole(input, init, policy.proxy, request, state),
@@ -184,9 +187,7 @@ function kyOptions(
       backoffLimit: MAX_BACKOFF_MS,
       shouldRetry: async ({ error, retryCount }) => {
         const attempt = retryCount - state.forced;
-        if (signal.aborted || error instanceof UnusableBodyError || error === state.own) {
-          return false;
-        }
+        if (signal.aborted || isFinal(error, state)) return false;
         if (attempt > policy.maxRetries) return false;
         if (error instanceof HTTPError && !request.retryStatuses.includes(error.response.status)) {
           return false;
@@ -231,6 +232,13 @@ function kyOptions(
   };
 }
 
+/** What no retry can change: a body too large, a redirect, the caller's own failure. */
+function isFinal(error: unknown, state: AttemptState): boolean {
+  return (
+    error instanceof UnusableBodyError || error instanceof RedirectRefused || error === state.own
+  );
+}
+
 /** ky's fetch: the answer with its body read whole (bounded), inside the attempt's timeout. */
 async function readWhole(
   input: Request | URL | string,
@@ -244,6 +252,10 @@ async function readWhole(
     proxy === undefined ? await fetch(input, init) : await throughProxy(input, proxy);
   state.answered = true;
   request.onAttempt?.(String(response.status));
+  if (isRedirect(response.status)) {
+    await response.body?.cancel();
+    throw new RedirectRefused(response.status, request.url, response.headers.get("location"));
+  }
   const bytes = await readBodyBytes(response, request.maxBodyBytes);
   const whole = new Response(NULL_BODY.has(response.status) ? null : bytes, {
     status: response.status,
@@ -252,16 +264,6 @@ async function readWhole(
   });
   BODIES.set(whole, bytes);
   return whole;
-}
-
-/** A request through a proxy; its failures say which proxy and what it answered. */
-async function throughProxy(input: Request | URL | string, proxy: URL): Promise<Response> {
-  const request = input instanceof Request ? input : new Request(input);
-  try {
-    return await (await proxiedFetch())(request, proxy);
-  } catch (error) {
-    throw request.signal.aborted ? error : ProxyError.from(proxy, error);
-  }
 }
 
 async function answerOf(response: Response): Promise<Answer> {
@@ -284,6 +286,7 @@ function failureOf(error: unknown): Failure {
   if (error instanceof BodyTooLargeError)
     return { kind: "too_large", limitBytes: error.limitBytes };
   if (error instanceof UndecodableBodyError) return { kind: "undecodable", cause: error };
+  if (error instanceof RedirectRefused) return { kind: "redirect", refused: error };
   return { kind: "network", cause: error };
 }
 

@@ -44,7 +44,9 @@ export function proxyCredentials(settings: ProxySettings | undefined): string[] 
     const url = new URL(text);
     if (url.password !== "") found.push(decodeURIComponent(url.password), url.password);
     if (url.username !== "" && url.password !== "") {
+      // As the URL spells it, and as Basic auth sends it (decoded; the scrubber adds its base64).
       found.push(`${url.username}:${url.password}`);
+      found.push(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`);
     }
   }
   return found;
@@ -124,4 +126,14 @@ export function proxiedFetch(): Promise<ProxiedFetch> {
     };
   });
   return proxied;
+}
+
+/** A request through a proxy; its failures say which proxy and what it answered. */
+export async function throughProxy(input: Request | URL | string, proxy: URL): Promise<Response> {
+  const request = input instanceof Request ? input : new Request(input);
+  try {
+    return await (await proxiedFetch())(request, proxy);
+  } catch (error) {
+    throw request.signal.aborted ? error : ProxyError.from(proxy, error);
+  }
 }

@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
+import { formatDuration } from "../config/duration.js";
 import { AbortedError, ExporterError } from "../errors/exporter-error.js";
+import { RedirectError } from "../errors/redirect-error.js";
 import { parseRetryAfter } from "../net/backoff.js";
 import {
   type Answer,
@@ -90,7 +92,6 @@ export class PartnerCenterClient {
           "X-Locale": this.#options.locale,
         },
         ...(context.signal !== undefined ? { signal: context.signal } : {}),
-        redirect: "error",
         maxBodyBytes: this.#options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
         retryStatuses: RETRY_STATUSES,
         beforeAttempt: async (request) => {
@@ -111,7 +112,12 @@ export class PartnerCenterClient {
         onRetry: ({ attempt, delayMs, why }) => {
           const failure = this.#failure(why, { ...info });
           logger.debug(
-            { attempt, delayMs, reason: failure.reason, error: failure.message },
+            {
+              attempt,
+              delay: formatDuration(delayMs),
+              reason: failure.reason,
+              error: failure.message,
+            },
             "retrying Partner Center request",
           );
         },
@@ -146,7 +152,9 @@ export class PartnerCenterClient {
       case "undecodable":
         return new InvalidResponseError(outcome.cause.message, info);
       case "network":
-        return new ApiNetworkError(info, outcome.cause);
+        return new ApiNetworkError(info, `${this.#options.baseUrl}${info.path}`, outcome.cause);
+      case "redirect":
+        return new RedirectError(outcome.refused, "Partner Center", "PARTNER_CENTER_URL");
     }
   }
 }

@@ -1,5 +1,7 @@
 import * as v from "valibot";
+import { formatDuration } from "../config/duration.js";
 import { ExporterError } from "../errors/exporter-error.js";
+import { networkFailureWords } from "../net/network-words.js";
 
 export interface RequestInfo {
   readonly method: string;
@@ -41,7 +43,7 @@ export class ApiTimeoutError extends ExporterError {
     readonly request: RequestInfo,
     timeoutMs: number,
   ) {
-    super(`no answer to ${request.method} ${request.path} within ${timeoutMs}ms`);
+    super(`no answer to ${request.method} ${request.path} within ${formatDuration(timeoutMs)}`);
     this.name = "ApiTimeoutError";
   }
 }
@@ -49,12 +51,11 @@ export class ApiTimeoutError extends ExporterError {
 export class ApiNetworkError extends ExporterError {
   readonly reason = "network";
   constructor(
-    readonly request: RequestInfo | undefined,
+    readonly request: RequestInfo,
+    url: string,
     cause: unknown,
   ) {
-    super(
-      `network error${request ? ` on ${request.method} ${request.path}` : ""}: ${describeCause(cause)}`,
-    );
+    super(networkFailureWords(request.method, url, cause));
     this.name = "ApiNetworkError";
   }
 }
@@ -71,18 +72,6 @@ export class InvalidResponseError extends ExporterError {
     );
     this.name = "InvalidResponseError";
   }
-}
-
-/** Node's fetch hides the real cause (ECONNREFUSED, ECONNRESET) one level down. */
-export function describeCause(cause: unknown): string {
-  if (cause instanceof Error) {
-    const inner = (cause as Error & { cause?: unknown }).cause;
-    const code = (inner as NodeJS.ErrnoException | undefined)?.code;
-    if (code) return `${cause.message} (${code})`;
-    if (inner instanceof Error) return `${cause.message}: ${inner.message}`;
-    return cause.message;
-  }
-  return String(cause);
 }
 
 // A field of another type is as good as absent: the rest of the fault still tells something.

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { CollectContext, Collector, CollectorOptions } from "../collectors/collector.js";
+import { formatDuration } from "../config/duration.js";
 import { AbortedError, DeadlineError, ExporterError } from "../errors/exporter-error.js";
 import { linkedAbort } from "../net/linked-abort.js";
 import type { CollectorOutcome, PollOutcome, PollSink } from "./poll-outcome.js";
@@ -146,7 +147,7 @@ function logOutcome(logger: Logger, outcome: PollOutcome): void {
         received: collection.received,
         skipped: collection.skipped.length,
         series,
-        durationMs: result.durationMs,
+        duration: formatDuration(result.durationMs),
       };
       if (collection.skipped.length > 0) {
         const byReason: Record<string, number> = {};
@@ -162,15 +163,25 @@ function logOutcome(logger: Logger, outcome: PollOutcome): void {
         );
       }
     } else {
-      summary[name] = { ok: false, reason: result.reason, durationMs: result.durationMs };
+      summary[name] = {
+        ok: false,
+        reason: result.reason,
+        duration: formatDuration(result.durationMs),
+      };
       logger.warn(
         { collector: name, reason: result.reason, error: result.error },
         "collector failed; keeping its last good series",
       );
     }
   }
+  // One short line per poll (one line in the pretty log too); each collector's detail at debug.
+  const failed = Object.fromEntries(
+    outcome.results.flatMap((r) => (r.ok ? [] : [[r.collector.name, r.reason]])),
+  );
+  const duration = formatDuration(outcome.finishedAt - outcome.startedAt);
+  logger.debug({ collectors: summary }, "poll detail");
   logger.info(
-    { ok: outcome.ok, durationMs: outcome.finishedAt - outcome.startedAt, collectors: summary },
+    { ok: outcome.ok, duration, ...(outcome.ok ? {} : { failed }) },
     outcome.ok ? "poll succeeded" : "poll failed",
   );
 }

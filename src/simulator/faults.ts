@@ -13,6 +13,8 @@ export interface Fault {
   readonly status?: number;
   /** Retry-After header value, as sent. */
   readonly retryAfter?: string;
+  /** Location header value, as sent (a redirect, with a 3xx status). */
+  readonly location?: string;
   /** Raw body to send instead (malformed JSON, a wrong shape, an OAuth error...). */
   readonly body?: string;
   /** Wait this long before answering. */
@@ -66,6 +68,7 @@ export async function answerFault(
   if (fault.status === undefined && fault.body === undefined) return false;
   const status = fault.status ?? 200;
   if (fault.retryAfter !== undefined) res.set("Retry-After", fault.retryAfter);
+  if (fault.location !== undefined) res.set("Location", fault.location);
   res
     .status(status)
     .type("application/json; charset=utf-8")

@@ -2,7 +2,7 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { AuthError } from "../../src/auth/errors.js";
+import { AuthError, renewHints } from "../../src/auth/errors.js";
 import { parseTokenError } from "../../src/auth/token-client.js";
 import { aadErrorBody, PartnerCenterSimulator } from "../../src/simulator/simulator.js";
 import { clientStack } from "../helpers/client-stack.js";
@@ -65,7 +65,7 @@ describe("AccessTokenProvider", () => {
     expect(simulator.tokenRequests()).toHaveLength(1);
     expect(refreshes).toEqual(["invalid_grant"]);
     const line = logs.lines().find((l) => l.level === "error");
-    expect(line).toMatchObject({ aadsts: 700082, oauthError: "invalid_grant", retryInSeconds: 60 });
+    expect(line).toMatchObject({ aadsts: 700082, oauthError: "invalid_grant", retryIn: "1m" });
   });
 
   it("retries a token endpoint that is briefly down", async () => {
@@ -110,6 +110,21 @@ describe("parseTokenError", () => {
     expect(parsed.hint).toMatch(hint);
     expect(parsed.message).toContain(`(AADSTS${code})`);
     expect(parsed.message).not.toMatch(/Trace ID/);
+  });
+
+  it("names the setting the operator configured for the refresh token and the secret", () => {
+    const body = aadErrorBody("invalid_grant", 70008, "Expired.");
+    expect(parseTokenError(400, body).hint).toBe(
+      "the refresh token expired or was revoked: sign in again with MFA (partner-center-exporter login), then set PARTNER_CENTER_REFRESH_TOKEN to the new refresh token and restart the exporter",
+    );
+    const files = renewHints({ refreshToken: "/run/secrets/rt", clientSecret: "/run/secrets/cs" });
+    expect(parseTokenError(400, body, files).hint).toMatch(
+      /write the new refresh token to \/run\/secrets\/rt \(PARTNER_CENTER_REFRESH_TOKEN_FILE\): it is read again without a restart$/,
+    );
+    const secret = aadErrorBody("invalid_client", 7000215, "Invalid client secret.");
+    expect(parseTokenError(401, secret, files).hint).toBe(
+      "the client secret is wrong or expired: write a current secret to /run/secrets/cs (AZURE_CLIENT_SECRET_FILE): it is read again without a restart",
+    );
   });
 
   it("treats a 5xx without an OAuth error as transient", () => {

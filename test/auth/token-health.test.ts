@@ -69,6 +69,13 @@ describe("secrets read from files", () => {
       env: { PARTNER_CENTER_REFRESH_TOKEN: "", PARTNER_CENTER_REFRESH_TOKEN_FILE: tokenFile },
     });
     expect(sampleValue(await harness.scrape(), "partner_center_up")).toBe(0);
+    // The hint names what the operator configured, the login command, and that no restart is needed.
+    const refused = harness.logs
+      .lines()
+      .find((l) => l.msg.startsWith("Partner Center sign-in refused"));
+    expect(refused?.action).toContain(
+      `sign in again with MFA (partner-center-exporter login), then write the new refresh token to ${tokenFile} (PARTNER_CENTER_REFRESH_TOKEN_FILE): it is read again without a restart`,
+    );
     // The operator signs in again and the secret store updates the mounted file.
     await swapFile(tokenFile, `${harness.simulator.currentRefreshToken}\n`);
     const outcome = await harness.exporter.poller.pollOnce();

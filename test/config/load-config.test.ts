@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ALL_COLLECTORS } from "../../src/collectors/index.js";
-import { parseDuration } from "../../src/config/duration.js";
+import { formatDuration, parseDuration } from "../../src/config/duration.js";
 import { renderHelp } from "../../src/config/help.js";
 import { parseListenAddress } from "../../src/config/listen-address.js";
 import { type ConfigSources, loadConfig } from "../../src/config/load-config.js";
@@ -101,7 +101,7 @@ describe("loadConfig", () => {
     const result = load({ ...VALID, POLL_INTERVAL: "30s" });
     expect(result.kind).toBe("run");
     expect(result.kind === "run" && result.warnings[0]).toMatch(
-      /^POLL_INTERVAL is 30000ms: Partner Center discourages/,
+      /^POLL_INTERVAL is 30s: Partner Center discourages/,
     );
   });
 
@@ -272,6 +272,22 @@ describe("parseDuration", () => {
   it.each(["", "1", "1x", "h", "-1s", "1s 2s"])("rejects %j", (text) =>
     expect(parseDuration(text)).toBeUndefined(),
   );
+});
+
+describe("formatDuration", () => {
+  it.each([
+    [5_400_000, "1h30m"],
+    [250, "250ms"],
+    [1500, "1s500ms"],
+    [120_000, "2m"],
+    [3_599_000, "59m59s"],
+    [90_000_000, "1d1h"],
+    [400.4, "400ms"],
+    [0, "0s"],
+  ])("%i ms is %s, and reads back", (ms, text) => {
+    expect(formatDuration(ms)).toBe(text);
+    expect(parseDuration(text)).toBe(Math.round(ms));
+  });
 });
 
 describe("parseListenAddress", () => {

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { parseDuration } from "../../src/config/duration.js";
 import { backoffDelay } from "../../src/net/backoff.js";
 import {
   type Harness,
@@ -176,8 +177,8 @@ describe("fault matrix: the network and the API", () => {
     const waits = h.logs
       .lines()
       .filter((l) => l.msg === "retrying Partner Center request")
-      .map((l) => l.delayMs);
-    expect(waits).toEqual([200, 200]);
+      .map((l) => l.delay);
+    expect(waits).toEqual(["200ms", "200ms"]);
     h.simulator.faults.clear();
     await expectRecovery(h);
   });
@@ -197,7 +198,7 @@ describe("fault matrix: the network and the API", () => {
     );
     expect(h.simulator.usageRequests().at(-1)?.status).toBe(429);
     const waiting = retrying();
-    expect(waiting?.delayMs).toBe(120_000);
+    expect(waiting?.delay).toBe("2m");
     await within("stop() during a 2-minute Retry-After", 5_000, h.exporter.stop());
     expect((await polling).results[0]).toMatchObject({ ok: false, reason: "aborted" });
   });
@@ -212,7 +213,7 @@ describe("fault matrix: the network and the API", () => {
     const attempts = h.logs
       .lines()
       .filter((l) => l.msg === "retrying Partner Center request")
-      .map((l) => ({ attempt: Number(l.attempt), delayMs: Number(l.delayMs) }));
+      .map((l) => ({ attempt: Number(l.attempt), delayMs: parseDuration(String(l.delay)) ?? -1 }));
     expect(attempts).toHaveLength(15);
     for (const { attempt, delayMs } of attempts) {
       const ceiling = Math.min(30_000, 5 * 2 ** (attempt - 1));
@@ -227,16 +228,32 @@ describe("fault matrix: the network and the API", () => {
 });
 
 describe("fault matrix: sign-in", () => {
-  it("the token endpoint down: reason auth, refresh counted as error, recovers when it is back", async () => {
+  it("the token endpoint answers 503: reason http_error (not auth), refresh counted as error, recovers", async () => {
     const { h, good } = await goodStart();
     h.simulator.faults.push({ target: "token", status: 503, times: Infinity });
     h.simulator.expireAccessTokens();
     await h.exporter.poller.pollOnce();
-    const { text } = await expectKeptAfterFailure(h, good, "auth");
+    const { text } = await expectKeptAfterFailure(h, good, "http_error");
     expect(sampleValue(text, 'partner_center_token_refreshes_total{result="error"}')).toBe(1);
     expect(h.logs.lines().some((l) => l.msg.startsWith("access token refresh failed"))).toBe(true);
     h.simulator.faults.clear();
     await expectRecovery(h);
+  });
+
+  it("the token endpoint unreachable: reason network, naming host:port and the system error code", async () => {
+    const { h } = await goodStart();
+    const authority = await startFaultProxy(h.simulator.url);
+    await h.restart({ AZURE_AUTHORITY_HOST: authority.url });
+    const before = await h.scrape();
+    expect(sampleValue(before, UP)).toBe(1);
+    await authority.close();
+    h.simulator.expireAccessTokens();
+    await h.exporter.poller.pollOnce();
+    const { text, logged } = await expectKeptAfterFailure(h, before, "network");
+    const host = new URL(authority.url).host;
+    expect(logged).toContain(`network error on POST ${host}/${h.simulator.tenantId}/oauth2/token`);
+    expect(logged).toMatch(/ECONNREFUSED/);
+    expect(sampleValue(text, 'partner_center_token_refreshes_total{result="error"}')).toBe(1);
   });
 
   it("invalid_grant: asked once, then no tight loop while polls keep failing", async () => {

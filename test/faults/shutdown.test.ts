@@ -133,7 +133,7 @@ describe("SIGTERM", () => {
     const { sim, cli } = await startAgainstSimulator({ MAX_RETRY_AFTER: "2m" });
     sim.faults.push({ target: "usage", status: 429, retryAfter: "3600", times: Infinity });
     await cli.waitFor(
-      /"msg":"retrying Partner Center request".*"delayMs":120000|"delayMs":120000.*retrying/,
+      /"msg":"retrying Partner Center request".*"delay":"2m"|"delay":"2m".*retrying/,
       10_000,
     );
     const { code, ms } = await terminate(cli, 5_000);

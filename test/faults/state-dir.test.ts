@@ -1,7 +1,8 @@
-import { spawn } from "node:child_process";
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { execFile, spawn } from "node:child_process";
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { TOKEN_FILE } from "../../src/auth/refresh-token-store.js";
 import { type Harness, sampleValue, startHarness } from "../helpers/harness.js";
@@ -39,7 +40,47 @@ async function rotate(h: Harness): Promise<string> {
   return h.scrape();
 }
 
+/**
+ * A directory nobody may create anything in: as root (which permissions cannot stop), a
+ * read-only tmpfs mounted on it (EROFS); as anyone else, mode 0555 (EACCES).
+ */
+async function readOnlyDir(): Promise<{ dir: string; code: string }> {
+  const dir = await tempDir();
+  if (process.getuid?.() !== 0) {
+    await chmod(dir, 0o555);
+    return { dir, code: "EACCES" };
+  }
+  await promisify(execFile)("mount", ["-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", dir]);
+  unmount.push(dir);
+  return { dir, code: "EROFS" };
+}
+const unmount: string[] = [];
+afterEach(async () => {
+  for (const dir of unmount.splice(0)) await promisify(execFile)("umount", [dir]);
+});
+
 describe("fault matrix: STATE_DIR cannot take the rotated token", () => {
+  it("on a read-only file system: the log says EROFS (or EACCES) and the path, not ENOENT", async () => {
+    const { dir, code } = await readOnlyDir();
+    const stateDir = join(dir, "pce", "state");
+    harness = await startHarness({ env: { STATE_DIR: stateDir } });
+    const h = harness;
+    expect(sampleValue(await h.scrape(), "partner_center_up")).toBe(1);
+    expect(sampleValue(await h.scrape(), PERSISTED)).toBe(0);
+    const lines = h.logs.lines();
+    expect(lines.find((l) => l.msg.startsWith("STATE_DIR cannot be created"))).toMatchObject({
+      level: "error",
+      stateDir,
+      code,
+      path: join(dir, "pce"),
+    });
+    expect(lines.find((l) => NOT_PERSISTED.test(l.msg))).toMatchObject({
+      level: "error",
+      code,
+      path: join(dir, "pce"),
+    });
+  });
+
   it("unwritable from the start (a path under a regular file): runs on the token in memory, says so", async () => {
     const base = await tempDir();
     await writeFile(join(base, "not-a-dir"), "");

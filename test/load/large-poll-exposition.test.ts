@@ -9,11 +9,11 @@ afterEach(async () => {
   harness = undefined;
 });
 
-/** Series per collector, as the last successful poll's log line reports them. */
+/** Series per collector, as the last poll's detail line (debug) reports them. */
 function loggedSeries(h: Harness): Record<string, number> {
   const line = h.logs
     .lines()
-    .filter((l) => l.msg === "poll succeeded")
+    .filter((l) => l.msg === "poll detail")
     .at(-1);
   const collectors = (line?.collectors ?? {}) as Record<string, { series: number }>;
   return Object.fromEntries(Object.entries(collectors).map(([name, c]) => [name, c.series]));

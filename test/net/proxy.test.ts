@@ -144,7 +144,7 @@ describe("outbound proxy", () => {
       const given = proxyUrl();
       const running = await exporter(url, { HTTPS_PROXY: given, MAX_RETRIES: "0" });
       const failed = await running.waitFor(/"msg":"poll failed"/, 15_000);
-      expect(failed).toContain('"reason":"network"');
+      expect(failed).toContain('"partner-usage":"network"');
       const proxyHost = new URL(given).host;
       const why = running
         .stdout()
