@@ -6,7 +6,7 @@ import { loadConfig } from "./config/load-config.js";
 import { createLogger } from "./log/logger.js";
 import { SecretScrubber } from "./log/secret-scrubber.js";
 import { StartupError, startExporter } from "./main.js";
-import { VERSION } from "./version.js";
+import { VERSION, versionText } from "./version.js";
 
 const EXIT_CONFIG = 2;
 const FORCE_EXIT_MS = 10_000;
@@ -32,7 +32,7 @@ async function main(): Promise<void> {
     return;
   }
   if (result.kind === "version") {
-    process.stdout.write(`partner-center-exporter ${VERSION}\n`);
+    process.stdout.write(versionText());
     return;
   }
   if (result.kind === "invalid") {

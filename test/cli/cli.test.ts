@@ -1,7 +1,9 @@
 import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { SETTINGS } from "../../src/config/settings.js";
+import { BUILD_INFO, VERSION } from "../../src/version.js";
 import { CLI, type Spawned, spawnCli } from "../helpers/process.js";
 
 const run = promisify(execFile);
@@ -41,6 +43,23 @@ describe("partner-center-exporter (the built CLI)", () => {
   it("--help lists every setting", async () => {
     const { stdout } = await run(process.execPath, [CLI, "--help"]);
     for (const spec of SETTINGS) expect(stdout).toContain(`--${spec.flag}`);
+  });
+
+  it("--version prints the version, and the revision and date recorded by the build", async () => {
+    const { stdout } = await run(process.execPath, [CLI, "--version"]);
+    const built = new URL("../../dist/build-info.json", import.meta.url);
+    const { revision, date } = JSON.parse(readFileSync(built, "utf8")) as Record<string, string>;
+    // npm test builds in a git checkout: the revision is the commit's, the date an ISO 8601 time.
+    expect(revision).toMatch(/^[0-9a-f]{40}$/);
+    expect(new Date(date ?? "").toISOString().replace(/\.000Z$/, "Z")).toBe(date);
+    expect(stdout).toBe(
+      `partner-center-exporter, version ${VERSION} (revision: ${revision}, date: ${date})\n` +
+        `  node version: ${process.version}, platform: ${process.platform}/${process.arch}\n`,
+    );
+  });
+
+  it("reads unknown, and asks no git, where the build recorded nothing (run from src/)", () => {
+    expect(BUILD_INFO).toEqual({ revision: "unknown", date: "unknown" });
   });
 
   it("--demo serves the gauge with no credentials, and exits 0 on SIGTERM", async () => {
