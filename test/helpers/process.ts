@@ -14,7 +14,16 @@ export interface Spawned {
 
 /** Runs the built CLI (as `node <bin>`, the way the spec says it runs) with a clean environment. */
 export function spawnCli(args: string[], env: Record<string, string> = {}): Spawned {
-  const child = spawn(process.execPath, [CLI, ...args], {
+  return spawnCommand(process.execPath, [CLI, ...args], env);
+}
+
+/** Runs a command with a clean environment (PATH, HOME and `env`), collecting its output. */
+export function spawnCommand(
+  command: string,
+  args: readonly string[],
+  env: Record<string, string> = {},
+): Spawned {
+  const child = spawn(command, args, {
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
