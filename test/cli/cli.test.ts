@@ -1,5 +1,8 @@
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { SETTINGS } from "../../src/config/settings.js";
@@ -9,10 +12,7 @@ import { CLI, type Spawned, spawnCli } from "../helpers/process.js";
 const run = promisify(execFile);
 let running: Spawned | undefined;
 afterEach(async () => {
-  if (running && running.child.exitCode === null) {
-    running.child.kill("SIGKILL");
-    await running.exited;
-  }
+  await running?.stop();
   running = undefined;
 });
 
@@ -75,6 +75,30 @@ describe("partner-center-exporter (the built CLI)", () => {
     expect(await running.exited).toBe(0);
     expect(running.stdout()).toMatch(/"msg":"stopped"/);
   });
+
+  it.each(["SIGTERM", "SIGINT"] as const)(
+    "--demo leaves nothing in the temporary directory when stopped by %s",
+    async (signal) => {
+      const tmp = await mkdtemp(join(tmpdir(), "pce-demo-tmp-"));
+      try {
+        running = spawnCli(["--demo", "--web.listen-address=127.0.0.1:0", "--log.format=json"], {
+          TMPDIR: tmp,
+        });
+        const { stateDir } = JSON.parse(
+          await running.waitFor(/partner-center-exporter listening/, 10_000),
+        ) as { stateDir: string };
+        await running.waitFor(/"msg":"poll succeeded"/, 10_000);
+        // It did write there: the rotated refresh token.
+        expect(stateDir.startsWith(join(tmp, "partner-center-exporter-demo-"))).toBe(true);
+        expect(await readdir(stateDir)).toContain("refresh-token.json");
+        running.child.kill(signal);
+        expect(await running.exited).toBe(0);
+        expect(await readdir(tmp)).toEqual([]);
+      } finally {
+        await rm(tmp, { recursive: true, force: true });
+      }
+    },
+  );
 
   it("refuses a port that is taken with one line naming the setting", async () => {
     running = spawnCli(["--demo", "--web.listen-address=127.0.0.1:0", "--log.format=json"]);

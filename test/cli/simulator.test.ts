@@ -22,12 +22,7 @@ const SETTINGS = [
 const children: Spawned[] = [];
 afterEach(async () => {
   // The simulator (started first) stops last: its STATE_DIR is the others'.
-  for (const child of children.splice(0).reverse()) {
-    if (child.child.exitCode === null) {
-      child.child.kill("SIGTERM");
-      await child.exited;
-    }
-  }
+  for (const child of children.splice(0).reverse()) await child.stop();
 });
 
 interface Simulator {

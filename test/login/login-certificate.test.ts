@@ -11,10 +11,7 @@ let simulator: PartnerCenterSimulator | undefined;
 let child: Spawned | undefined;
 let dir: string | undefined;
 afterEach(async () => {
-  if (child && child.child.exitCode === null) {
-    child.child.kill("SIGKILL");
-    await child.exited;
-  }
+  await child?.stop();
   await simulator?.stop();
   if (dir !== undefined) await rm(dir, { recursive: true, force: true });
 });

@@ -19,12 +19,7 @@ beforeEach(async () => {
   stateDir = await mkdtemp(join(tmpdir(), "pce-login-"));
 });
 afterEach(async () => {
-  for (const child of children.splice(0)) {
-    if (child.child.exitCode === null) {
-      child.child.kill("SIGKILL");
-      await child.exited;
-    }
-  }
+  for (const child of children.splice(0)) await child.stop();
   await simulator.stop();
   await rm(stateDir, { recursive: true, force: true });
 });
