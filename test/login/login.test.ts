@@ -126,6 +126,16 @@ describe("partner-center-exporter login", () => {
     expect(child.stderr()).not.toContain("--demo");
   });
 
+  it("--help points at the simulator subcommand for a rehearsal", async () => {
+    const child = spawnCli(["login", "--help"]);
+    children.push(child);
+    expect(await child.exited).toBe(0);
+    expect(child.stdout()).toMatch(/^Usage: partner-center-exporter login/);
+    expect(child.stdout().replaceAll("\n", " ")).toContain(
+      "run `partner-center-exporter simulator` and sign in to that",
+    );
+  });
+
   it("--demo refuses, naming the simulator subcommand", async () => {
     const child = spawnCli(["login", "--demo"]);
     children.push(child);
