@@ -43,7 +43,9 @@ describe("partner-center-exporter (the built CLI)", () => {
   it("--help lists every setting", async () => {
     const { stdout } = await run(process.execPath, [CLI, "--help"]);
     for (const spec of SETTINGS) expect(stdout).toContain(`--${spec.flag}`);
-    expect(stdout).toContain("partner-center-exporter simulator [flags]     (see simulator --help)");
+    expect(stdout).toContain(
+      "partner-center-exporter simulator [flags]     (see simulator --help)",
+    );
   });
 
   it("--version prints the version, and the revision and date recorded by the build", async () => {
