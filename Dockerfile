@@ -5,15 +5,21 @@
 #   docker run --read-only -p 9841:9841 partner-center-exporter --demo
 ARG NODE_IMAGE=node:24.11.0-bookworm-slim
 
-# Build: all dependencies, then tsc into dist/.
-FROM ${NODE_IMAGE} AS build
+# Build: all dependencies, then tsc into dist/. dist/ is plain JavaScript, so a multi-arch build
+# (docker buildx build --platform linux/amd64,linux/arm64) compiles once, on the builder's own
+# platform; only the runtime stage is per platform (docs/install.md).
+FROM --platform=$BUILDPLATFORM ${NODE_IMAGE} AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 # --ignore-scripts: the prepare script builds, and src/ is not here yet (this layer caches).
 RUN --mount=type=cache,target=/root/.npm npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-RUN npm run build
+COPY scripts/build-info.mjs ./scripts/
+# --version and build_info report these (scripts/build-info.mjs; the context has no .git).
+ARG REVISION=""
+ARG CREATED=""
+RUN BUILD_REVISION="${REVISION}" BUILD_DATE="${CREATED}" npm run build
 
 # Runtime: production dependencies and dist/, owned by root and read-only for the exporter.
 FROM ${NODE_IMAGE}

@@ -1,3 +1,7 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
 /** node_exporter-style start-up: every stage that started something defers its undo here. */
 export type Step = () => Promise<void> | void;
 
@@ -21,4 +25,11 @@ export class Cleanup {
     }
     if (failure !== undefined) throw failure.error;
   }
+}
+
+/** A fresh folder in the temporary directory, removed with what was written in it by `cleanup`. */
+export async function temporaryDir(prefix: string, cleanup: Cleanup): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  cleanup.defer(() => rm(dir, { recursive: true, force: true }));
+  return dir;
 }

@@ -3,15 +3,53 @@ import { readFileSync } from "node:fs";
 import { ALL_COLLECTORS } from "./collectors/index.js";
 import { renderHelp } from "./config/help.js";
 import { loadConfig } from "./config/load-config.js";
-import { createLogger } from "./log/logger.js";
+import { createLogger, type Logger } from "./log/logger.js";
 import { SecretScrubber } from "./log/secret-scrubber.js";
 import { StartupError, startExporter } from "./main.js";
-import { VERSION } from "./version.js";
+import { VERSION, versionText } from "./version.js";
 
 const EXIT_CONFIG = 2;
 const FORCE_EXIT_MS = 10_000;
 
+/** Stops on SIGTERM or SIGINT, then exits: 0 if all stopped within FORCE_EXIT_MS, else 1. */
+function stopOnSignals(running: { stop(): Promise<void> }, logger: Logger): void {
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    const force = setTimeout(() => {
+      logger.error("shutdown took too long; exiting");
+      process.exit(1);
+    }, FORCE_EXIT_MS);
+    force.unref();
+    running.stop().then(
+      () => {
+        logger.info("stopped");
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error({ err: String(error) }, "error while stopping");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", shutdown);
+  process.on("SIGINT", shutdown);
+}
+
 async function main(): Promise<void> {
+  if (process.argv[2] === "simulator") {
+    const { startSimulatorCommand } = await import("./simulator/simulator-command.js");
+    const started = await startSimulatorCommand({
+      argv: process.argv.slice(3),
+      stdout: (text) => process.stdout.write(text),
+      stderr: (text) => process.stderr.write(text),
+    });
+    if (typeof started === "number") process.exitCode = started;
+    else stopOnSignals(started, started.logger);
+    return;
+  }
   if (process.argv[2] === "login") {
     const { runLogin } = await import("./login/login-command.js");
     process.exitCode = await runLogin({
@@ -32,7 +70,7 @@ async function main(): Promise<void> {
     return;
   }
   if (result.kind === "version") {
-    process.stdout.write(`partner-center-exporter ${VERSION}\n`);
+    process.stdout.write(versionText());
     return;
   }
   if (result.kind === "invalid") {
@@ -60,29 +98,7 @@ async function main(): Promise<void> {
     throw error;
   }
 
-  let stopping = false;
-  const shutdown = (signal: NodeJS.Signals): void => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, "shutting down");
-    const force = setTimeout(() => {
-      logger.error("shutdown took too long; exiting");
-      process.exit(1);
-    }, FORCE_EXIT_MS);
-    force.unref();
-    exporter.stop().then(
-      () => {
-        logger.info("stopped");
-        process.exit(0);
-      },
-      (error: unknown) => {
-        logger.error({ err: String(error) }, "error while stopping");
-        process.exit(1);
-      },
-    );
-  };
-  process.on("SIGTERM", shutdown);
-  process.on("SIGINT", shutdown);
+  stopOnSignals(exporter, logger);
 }
 
 main().catch((error: unknown) => {

@@ -1,9 +1,6 @@
 import { unwatchFile, watchFile } from "node:fs";
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Logger } from "pino";
-import { Cleanup, type Step } from "./cleanup.js";
+import { Cleanup, type Step, temporaryDir } from "./cleanup.js";
 import type { Collector } from "./collectors/collector.js";
 import { ALL_COLLECTORS } from "./collectors/index.js";
 import { selectCollectors } from "./collectors/select.js";
@@ -56,7 +53,8 @@ async function startUpstream(config: Config, logger: Logger, cleanup: Cleanup): 
   cleanup.defer(() => simulator.stop());
   logger.info({ simulator: url }, "demo mode: polling the built-in Partner Center simulator");
   const { tenantId, clientId, clientSecret, initialRefreshToken } = simulator;
-  const dir = config.state.dir ?? (await mkdtemp(join(tmpdir(), "partner-center-exporter-demo-")));
+  // Its rotated tokens are the simulator's: they go when the demo stops.
+  const dir = config.state.dir ?? (await temporaryDir("partner-center-exporter-demo-", cleanup));
   return {
     simulator,
     config: {

@@ -15,6 +15,7 @@ export const CLIENT_CREDENTIALS = [
 export function clientCredentialProblems(
   given: (env: SettingEnv) => boolean,
   demo: boolean,
+  withoutCredentials: string,
 ): string[] {
   const present = CLIENT_CREDENTIALS.filter(given);
   const problems: string[] = [];
@@ -25,7 +26,7 @@ export function clientCredentialProblems(
   }
   if (present.length === 0 && !demo) {
     problems.push(
-      `${CLIENT_CREDENTIALS.join(", ").replace(/, (?=[^,]*$)/, " or ")}: one client credential is required (set AZURE_CLIENT_SECRET or AZURE_CLIENT_SECRET_FILE, AZURE_CLIENT_CERTIFICATE_PATH, or AZURE_FEDERATED_TOKEN_FILE; or use --demo to try the exporter without credentials)`,
+      `${CLIENT_CREDENTIALS.join(", ").replace(/, (?=[^,]*$)/, " or ")}: one client credential is required (set AZURE_CLIENT_SECRET or AZURE_CLIENT_SECRET_FILE, AZURE_CLIENT_CERTIFICATE_PATH, or AZURE_FEDERATED_TOKEN_FILE; or ${withoutCredentials})`,
     );
   }
   if (given("AZURE_CLIENT_CERTIFICATE_PASSWORD") && !given("AZURE_CLIENT_CERTIFICATE_PATH")) {

@@ -108,6 +108,7 @@ export function renderHelp(version: string, collectors: readonly CollectorInfo[]
     "Usage: partner-center-exporter [flags]",
     "       partner-center-exporter --demo",
     "       partner-center-exporter login [login flags]   (see login --help)",
+    "       partner-center-exporter simulator [flags]     (see simulator --help)",
     "",
     "Every flag has an environment variable; flags win. Secrets can also be read from a file:",
     "NAME_FILE=/path (or --flag-file /path). The env-style flag spelling works too (--poll-interval).",
@@ -121,7 +122,12 @@ export function renderHelp(version: string, collectors: readonly CollectorInfo[]
     const details = [`env ${spec.env}`, fallback];
     lines.push(...helpEntry(spec.flag, spec.kind !== "boolean", row.meaning, details));
   }
-  lines.push("  --help", "      Show this help", "  --version", "      Print the version");
+  lines.push(
+    "  --help",
+    "      Show this help",
+    "  --version",
+    "      Print the version, the git revision and the build date",
+  );
   lines.push("", "Collectors:", ...collectorLines(collectors));
   return `${lines.join("\n")}\n`;
 }

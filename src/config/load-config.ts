@@ -6,7 +6,7 @@ import { CLOUD_NAMES, CLOUDS, type CloudName } from "./clouds.js";
 import type { Config } from "./config.js";
 import type { Report } from "./parsers.js";
 import { type ConfigSources, gatherRawValues, type RawValue } from "./raw-values.js";
-import { SETTINGS, type SettingSpec, settingNamed } from "./settings.js";
+import { SETTINGS, type SettingEnv, type SettingSpec, settingNamed } from "./settings.js";
 
 export type { CollectorSelection, Config, LogFormat, LogLevel } from "./config.js";
 export type { ConfigSources } from "./raw-values.js";
@@ -25,10 +25,14 @@ export function defaultStateDir(env: Readonly<Record<string, string | undefined>
   return join(base, "partner-center-exporter");
 }
 
-/** The settings other settings' defaults depend on. */
+/** What the exporter suggests when a credential setting is missing. */
+export const DEMO_HINT = "use --demo to try the exporter without credentials";
+
+/** The settings other settings' defaults depend on, and what a missing credential suggests. */
 interface Context {
   readonly demo: boolean;
   readonly cloud: CloudName;
+  readonly withoutCredentials: string;
 }
 
 /** The text a setting falls back to when not given: --demo's, the cloud's, or its own default. */
@@ -51,9 +55,7 @@ function settle(
   // A source that already failed has its problem; "required" on top would be a second line.
   if (spec.required && raw === undefined && !context.demo) {
     const file = spec.kind === "secret" ? ` or ${spec.env}_FILE` : "";
-    report.problem(
-      `required (set ${spec.env}${file}, or use --demo to try the exporter without credentials)`,
-    );
+    report.problem(`required (set ${spec.env}${file}, or ${context.withoutCredentials})`);
   }
   return spec.required ? "" : undefined;
 }
@@ -61,11 +63,12 @@ function settle(
 const QUIET: Report = { problem() {}, warning() {} };
 
 /** --demo and --cloud, read first (their own problems are reported in table order). */
-function contextOf(raw: ReadonlyMap<SettingSpec, RawValue>): Context {
-  const base: Context = { demo: false, cloud: "global" };
+function contextOf(raw: ReadonlyMap<SettingSpec, RawValue>, withoutCredentials: string): Context {
+  const base: Context = { demo: false, cloud: "global", withoutCredentials };
   const quietly = (spec: SettingSpec): unknown => settle(spec, raw.get(spec), base, QUIET);
   const cloud = quietly(settingNamed("AZURE_CLOUD"));
   return {
+    ...base,
     demo: quietly(settingNamed("DEMO")) === true,
     cloud: CLOUD_NAMES.find((name) => name === cloud) ?? base.cloud,
   };
@@ -110,7 +113,7 @@ function masked(problems: readonly string[], raw: ReadonlyMap<SettingSpec, RawVa
 
 /** Every setting at its default (outside --demo, global cloud, required ones empty). */
 export function settingDefaults(): Config {
-  const context: Context = { demo: false, cloud: "global" };
+  const context: Context = { demo: false, cloud: "global", withoutCredentials: DEMO_HINT };
   const values = new Map(SPECS.map((spec) => [spec, settle(spec, undefined, context, QUIET)]));
   return assemble(values, new Map(), new Map(), context);
 }
@@ -125,7 +128,7 @@ export function loadConfig(sources: ConfigSources): LoadResult {
   if (flags.help) return { kind: "help" };
   if (flags.version) return { kind: "version" };
   const raw = gatherRawValues(SPECS, flags.values, sources, problems);
-  const context = contextOf(raw);
+  const context = contextOf(raw, sources.withoutCredentials ?? DEMO_HINT);
   const warnings: string[] = [];
   const values = new Map<SettingSpec, unknown>();
   for (const spec of SPECS) {
@@ -135,7 +138,8 @@ export function loadConfig(sources: ConfigSources): LoadResult {
     };
     values.set(spec, settle(spec, raw.get(spec), context, report));
   }
-  problems.push(...clientCredentialProblems((env) => raw.has(settingNamed(env)), context.demo));
+  const given = (env: SettingEnv): boolean => raw.has(settingNamed(env));
+  problems.push(...clientCredentialProblems(given, context.demo, context.withoutCredentials));
   if (problems.length > 0) return { kind: "invalid", problems: masked(problems, raw) };
   const config = assemble(values, raw, flags.toggles, context);
   // Tight polling is the demo's point: no advice against it there.

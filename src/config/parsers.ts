@@ -213,3 +213,17 @@ export function listenAddresses(): ValueParser<readonly ListenAddress[]> {
     },
   };
 }
+
+/** One `host:port`, for a command that listens on one address. */
+export function listenAddress(): ValueParser<ListenAddress> {
+  const list = listenAddresses();
+  return {
+    kind: "listen",
+    parse(value, report) {
+      const [address, ...more] = list.parse(value, report);
+      if (more.length > 0) report.problem("takes one host:port, not a list");
+      // After a problem the command stops before it listens anywhere.
+      return address ?? { host: undefined, port: 0 };
+    },
+  };
+}

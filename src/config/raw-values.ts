@@ -6,6 +6,8 @@ export interface ConfigSources {
   readonly argv: readonly string[];
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly readFile: (path: string) => string;
+  /** What a missing credential setting suggests instead; by default --demo (see load-config). */
+  readonly withoutCredentials?: string;
 }
 
 /** A setting's value as given, before parsing; `failed` when its source was unusable. */

@@ -5,10 +5,9 @@ import { createClientCredential } from "../auth/create-client-credential.js";
 import { sha256 } from "../auth/refresh-token-store.js";
 import type { TokenGrant } from "../auth/token-client.js";
 import { openTokenState } from "../auth/token-state.js";
-import { type FlagSpec, flagLabel, readFlags } from "../config/argv.js";
-import { helpEntry } from "../config/help.js";
+import { type CommandFlag, commandFlagsHelp, readCommandArgs } from "../config/command-flags.js";
 import { type Config, defaultStateDir, loadConfig } from "../config/load-config.js";
-import { boolean, choice, duration, integer, type ValueParser } from "../config/parsers.js";
+import { boolean, choice, duration, integer } from "../config/parsers.js";
 import { SETTINGS } from "../config/settings.js";
 import { createLogger } from "../log/logger.js";
 import { SecretScrubber } from "../log/secret-scrubber.js";
@@ -17,40 +16,33 @@ import { proxyCredentials } from "../net/proxy.js";
 import { browserLogin } from "./browser-flow.js";
 import { deviceLogin } from "./device-flow.js";
 
-/** A flag of the login command, declared as the exporter's settings are: parser, default, help. */
-type LoginFlag<T> = FlagSpec & ValueParser<T> & { readonly help: string; readonly default: string };
-
-const FLOW: LoginFlag<"browser" | "device"> = {
+const FLOW: CommandFlag<"browser" | "device"> = {
   flag: "flow",
   help: "`browser`: the authorization-code flow with PKCE; prints a URL and waits on 127.0.0.1 for the redirect (register http://localhost:PORT/ as a redirect URI). `device`: the device-code flow, for machines without a browser",
   default: "browser",
   ...choice(["browser", "device"]),
 };
-const PORT: LoginFlag<number> = {
+const PORT: CommandFlag<number> = {
   flag: "port",
   help: "Loopback port of the redirect (0 picks a free one)",
   default: "8400",
   ...integer(0, 65535),
 };
-const TIMEOUT: LoginFlag<number> = {
+const TIMEOUT: CommandFlag<number> = {
   flag: "timeout",
   help: "How long to wait for the sign-in",
   default: "5m",
   ...duration({ minMs: 1 }),
 };
-const PRINT: LoginFlag<boolean> = {
+const PRINT: CommandFlag<boolean> = {
   flag: "print",
   help: "Print the refresh token once on stdout (for a secret store) instead of saving it under STATE_DIR",
   default: "false",
   ...boolean(),
 };
-const LOGIN_FLAGS: readonly LoginFlag<unknown>[] = [FLOW, PORT, TIMEOUT, PRINT];
+const LOGIN_FLAGS: readonly CommandFlag<unknown>[] = [FLOW, PORT, TIMEOUT, PRINT];
 
 function loginHelp(): string {
-  const flags = LOGIN_FLAGS.flatMap((f) => {
-    const choices = f.choices === undefined ? [] : [`one of ${f.choices.join(", ")}`];
-    return helpEntry(f.flag, f.kind !== "boolean", f.help, [`default ${f.default}`, ...choices]);
-  });
   const used = SETTINGS.filter((s) => "login" in s && s.login).map((s) =>
     s.kind === "secret" ? `${s.env}(_FILE)` : s.env,
   );
@@ -58,10 +50,11 @@ function loginHelp(): string {
     "Usage: partner-center-exporter login [login flags] [exporter flags]",
     "",
     "Signs in once, interactively and with MFA, and stores the first refresh token where the",
-    "exporter finds it (STATE_DIR/refresh-token.json, mode 0600).",
+    "exporter finds it (STATE_DIR/refresh-token.json, mode 0600). To rehearse it without",
+    "credentials, run `partner-center-exporter simulator` and sign in to that (simulator --help).",
     "",
     "Login flags:",
-    ...flags,
+    ...commandFlagsHelp(LOGIN_FLAGS),
     "",
     `Exporter flags and environment variables used: ${used.join(", ")} (see --help).`,
     "",
@@ -81,19 +74,14 @@ interface LoginFlags {
 }
 
 function parseLoginFlags(argv: readonly string[], problems: string[]): LoginFlags {
-  const read = readFlags(argv, LOGIN_FLAGS, problems, true);
-  const value = <T>(spec: LoginFlag<T>): T =>
-    spec.parse(read.values.get(spec)?.value ?? spec.default, {
-      problem: (text) => problems.push(`${flagLabel(spec)}: ${text}`),
-      warning: () => undefined,
-    });
+  const args = readCommandArgs(argv, LOGIN_FLAGS, problems, true);
   return {
-    flow: value(FLOW),
-    port: value(PORT),
-    timeoutMs: value(TIMEOUT),
-    print: value(PRINT),
-    help: read.help,
-    rest: read.rest,
+    flow: args.value(FLOW),
+    port: args.value(PORT),
+    timeoutMs: args.value(TIMEOUT),
+    print: args.value(PRINT),
+    help: args.help,
+    rest: args.rest,
   };
 }
 
@@ -104,16 +92,20 @@ export interface LoginIo {
   readonly stderr: (text: string) => void;
 }
 
+/** Where login sends someone without credentials: the simulator, which it signs in to. */
+const REHEARSAL = "run `partner-center-exporter simulator` to rehearse without credentials";
+
 /** The exporter's settings login needs, or undefined with the problems added. */
 function loginConfig(io: LoginIo, flags: LoginFlags, problems: string[]): Config | undefined {
   const result = loadConfig({
     argv: flags.rest,
     env: io.env,
     readFile: (p) => readFileSync(p, "utf8"),
+    withoutCredentials: REHEARSAL,
   });
   if (result.kind === "invalid") problems.push(...result.problems);
   if (result.kind === "run" && result.config.demo) {
-    problems.push("--demo: login signs in to a real tenant; it has no demo");
+    problems.push(`--demo: login signs in to a tenant and has no demo; ${REHEARSAL}`);
   }
   return problems.length === 0 && result.kind === "run" ? result.config : undefined;
 }

@@ -2,6 +2,7 @@ import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import type { RefreshResult } from "../auth/errors.js";
 import type { Collector } from "../collectors/collector.js";
 import { FAILURE_REASONS } from "../errors/exporter-error.js";
+import { BUILD_INFO } from "../version.js";
 
 /** What the series present at start depend on: the enabled collectors and the build. */
 export interface MetricsStart {
@@ -50,7 +51,10 @@ const perCollectorSkip = ({ collectors }: MetricsStart): readonly StartSeries[] 
 const perRefreshResult = (): readonly StartSeries[] =>
   REFRESH_RESULTS.map((result) => ({ labels: { result }, value: 0 }));
 const buildInfo = ({ version }: MetricsStart): readonly StartSeries[] => [
-  { labels: { version, nodejs_version: process.versions.node }, value: 1 },
+  {
+    labels: { version, revision: BUILD_INFO.revision, nodejs_version: process.versions.node },
+    value: 1,
+  },
 ];
 
 /**
@@ -175,8 +179,8 @@ export const SELF_METRICS = [
   {
     name: "partner_center_exporter_build_info",
     type: "gauge",
-    help: "Build information of the exporter; the value is always 1.",
-    labelNames: ["version", "nodejs_version"],
+    help: "Build information of the exporter (the git revision as --version prints it); the value is always 1.",
+    labelNames: ["version", "revision", "nodejs_version"],
     start: buildInfo,
   },
 ] as const satisfies readonly SelfMetricDeclaration[];

@@ -135,10 +135,18 @@ export class PartnerCenterSimulator {
   get url(): string {
     const address = this.#server?.address() as AddressInfo | null | undefined;
     if (!address) throw new Error("simulator not started");
-    return `${this.#tls ? "https" : "http"}://127.0.0.1:${address.port}`;
+    // Listening on every interface, it is reached on loopback.
+    const any = address.address === "0.0.0.0" || address.address === "::";
+    const host = any
+      ? "127.0.0.1"
+      : address.family === "IPv6"
+        ? `[${address.address}]`
+        : address.address;
+    return `${this.#tls ? "https" : "http"}://${host}:${address.port}`;
   }
 
-  async start(port = 0, host = "127.0.0.1"): Promise<string> {
+  /** Listens on host:port (every interface when host is undefined); returns its URL. */
+  async start(port = 0, host: string | undefined = "127.0.0.1"): Promise<string> {
     const server = this.#tls
       ? createHttpsServer(this.#tls, this.#app())
       : createServer(this.#app());

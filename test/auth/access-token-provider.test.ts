@@ -1,11 +1,11 @@
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AuthError, renewHints } from "../../src/auth/errors.js";
 import { parseTokenError } from "../../src/auth/token-client.js";
 import { aadErrorBody, PartnerCenterSimulator } from "../../src/simulator/simulator.js";
 import { clientStack } from "../helpers/client-stack.js";
+import { testDir } from "../helpers/temp-dir.js";
 
 let simulator: PartnerCenterSimulator;
 beforeEach(async () => {
@@ -77,7 +77,7 @@ describe("AccessTokenProvider", () => {
   });
 
   it("keeps running on the token in memory when STATE_DIR refuses the write, and says so", async () => {
-    const file = join(await mkdtemp(join(tmpdir(), "pce-ro-")), "not-a-dir");
+    const file = join(await testDir("pce-ro-"), "not-a-dir");
     await writeFile(file, "");
     const { tokens, persisted, logs } = await clientStack(simulator, {
       stateDir: join(file, "state"),

@@ -1,5 +1,4 @@
-import { mkdtemp, readdir, readFile, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
@@ -8,9 +7,10 @@ import {
   sha256,
   TOKEN_FILE,
 } from "../../src/auth/refresh-token-store.js";
+import { testDir } from "../helpers/temp-dir.js";
 
-async function freshDir(): Promise<string> {
-  return mkdtemp(join(tmpdir(), "pce-store-"));
+function freshDir(): Promise<string> {
+  return testDir("pce-store-");
 }
 
 describe("RefreshTokenStore", () => {

@@ -1,16 +1,18 @@
 import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { SETTINGS } from "../../src/config/settings.js";
+import { BUILD_INFO, VERSION } from "../../src/version.js";
 import { CLI, type Spawned, spawnCli } from "../helpers/process.js";
 
 const run = promisify(execFile);
 let running: Spawned | undefined;
 afterEach(async () => {
-  if (running && running.child.exitCode === null) {
-    running.child.kill("SIGKILL");
-    await running.exited;
-  }
+  await running?.stop();
   running = undefined;
 });
 
@@ -41,6 +43,26 @@ describe("partner-center-exporter (the built CLI)", () => {
   it("--help lists every setting", async () => {
     const { stdout } = await run(process.execPath, [CLI, "--help"]);
     for (const spec of SETTINGS) expect(stdout).toContain(`--${spec.flag}`);
+    expect(stdout).toContain(
+      "partner-center-exporter simulator [flags]     (see simulator --help)",
+    );
+  });
+
+  it("--version prints the version, and the revision and date recorded by the build", async () => {
+    const { stdout } = await run(process.execPath, [CLI, "--version"]);
+    const built = new URL("../../dist/build-info.json", import.meta.url);
+    const { revision, date } = JSON.parse(readFileSync(built, "utf8")) as Record<string, string>;
+    // npm test builds in a git checkout: the revision is the commit's, the date an ISO 8601 time.
+    expect(revision).toMatch(/^[0-9a-f]{40}$/);
+    expect(new Date(date ?? "").toISOString().replace(/\.000Z$/, "Z")).toBe(date);
+    expect(stdout).toBe(
+      `partner-center-exporter, version ${VERSION} (revision: ${revision}, date: ${date})\n` +
+        `  node version: ${process.version}, platform: ${process.platform}/${process.arch}\n`,
+    );
+  });
+
+  it("reads unknown, and asks no git, where the build recorded nothing (run from src/)", () => {
+    expect(BUILD_INFO).toEqual({ revision: "unknown", date: "unknown" });
   });
 
   it("--demo serves the gauge with no credentials, and exits 0 on SIGTERM", async () => {
@@ -56,6 +78,30 @@ describe("partner-center-exporter (the built CLI)", () => {
     expect(await running.exited).toBe(0);
     expect(running.stdout()).toMatch(/"msg":"stopped"/);
   });
+
+  it.each(["SIGTERM", "SIGINT"] as const)(
+    "--demo leaves nothing in the temporary directory when stopped by %s",
+    async (signal) => {
+      const tmp = await mkdtemp(join(tmpdir(), "pce-demo-tmp-"));
+      try {
+        running = spawnCli(["--demo", "--web.listen-address=127.0.0.1:0", "--log.format=json"], {
+          TMPDIR: tmp,
+        });
+        const { stateDir } = JSON.parse(
+          await running.waitFor(/partner-center-exporter listening/, 10_000),
+        ) as { stateDir: string };
+        await running.waitFor(/"msg":"poll succeeded"/, 10_000);
+        // It did write there: the rotated refresh token.
+        expect(stateDir.startsWith(join(tmp, "partner-center-exporter-demo-"))).toBe(true);
+        expect(await readdir(stateDir)).toContain("refresh-token.json");
+        running.child.kill(signal);
+        expect(await running.exited).toBe(0);
+        expect(await readdir(tmp)).toEqual([]);
+      } finally {
+        await rm(tmp, { recursive: true, force: true });
+      }
+    },
+  );
 
   it("refuses a port that is taken with one line naming the setting", async () => {
     running = spawnCli(["--demo", "--web.listen-address=127.0.0.1:0", "--log.format=json"]);

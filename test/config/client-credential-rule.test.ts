@@ -102,7 +102,7 @@ describe("the built CLI", () => {
   let child: Spawned | undefined;
   const dirs: string[] = [];
   afterEach(async () => {
-    if (child && child.child.exitCode === null) child.child.kill("SIGKILL");
+    await child?.stop();
     for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
   });
 

@@ -41,6 +41,31 @@ describe("Dockerfile lint", () => {
     expect(fromBuild.flatMap((c) => copyPaths(c).sources)).toEqual(["/src/dist"]);
   });
 
+  it("builds for any platform: no architecture is hard-coded, the JavaScript is built once", () => {
+    // buildx runs the final stage per --platform; the build stage's dist/ is plain JavaScript.
+    expect(final.platform).toBeUndefined();
+    for (const stage of stages.slice(0, -1)) expect(stage.platform).toBe("$BUILDPLATFORM");
+    const written = stages.flatMap((s) => [s.image, ...s.instructions.map((i) => i.args)]);
+    for (const text of written) expect(text).not.toMatch(/amd64|arm64|aarch64|x86_64|\/x64/);
+    // npm ci in the final stage fetches the same files on every platform: nothing native.
+    const lock = JSON.parse(readText("package-lock.json")) as {
+      packages: Record<string, { hasInstallScript?: boolean }>;
+    };
+    const native = Object.entries(lock.packages).filter(([, p]) => p.hasInstallScript === true);
+    expect(native.map(([path]) => path)).toEqual([]);
+  });
+
+  it("records the REVISION and CREATED build args where --version and build_info read them", () => {
+    const build = stages.find((s) => s.name !== undefined && s !== final) as Stage;
+    const buildArgs = all(build, "ARG").map((a) => a.args.split("=")[0]);
+    expect(buildArgs).toEqual(expect.arrayContaining(["REVISION", "CREATED"]));
+    const $ = "$"; // the Dockerfile's own ${ARG} substitution
+    expect(runCommands(build)).toContain(
+      `BUILD_REVISION="${$}{REVISION}" BUILD_DATE="${$}{CREATED}" npm run build`,
+    );
+    expect(PACKAGE.scripts.build).toContain("node scripts/build-info.mjs");
+  });
+
   it("pins every base image to a full version tag of a current Node.js LTS", () => {
     const stageNames = new Set(stages.map((s) => s.name));
     for (const stage of stages) {

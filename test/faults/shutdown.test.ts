@@ -13,10 +13,7 @@ let running: Spawned | undefined;
 let simulator: PartnerCenterSimulator | undefined;
 let stateDir: string | undefined;
 afterEach(async () => {
-  if (running && running.child.exitCode === null && running.child.signalCode === null) {
-    running.child.kill("SIGKILL");
-    await running.exited;
-  }
+  await running?.stop();
   await simulator?.stop();
   if (stateDir) await rm(stateDir, { recursive: true, force: true });
   running = undefined;

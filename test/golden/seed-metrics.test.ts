@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { VERSION } from "../../src/version.js";
+import { BUILD_INFO, VERSION } from "../../src/version.js";
 import {
   checkExposition,
   type ParsedFamily,
@@ -22,7 +22,8 @@ import { type Harness, startHarness } from "../helpers/harness.js";
  *   the token is that instant (the refresh token's expiry 90 days later), every duration 0;
  * - process_* and nodejs_* keep their HELP and TYPE lines, not their samples (the runtime's
  *   values, and label sets: heap spaces, GC kinds, handle types differ between Node.js lines);
- * - the build info's labels read version="<version>" and nodejs_version="<nodejs_version>".
+ * - the build info's labels read version="<version>", revision="<revision>" and
+ *   nodejs_version="<nodejs_version>".
  */
 const CLOCK = Date.UTC(2017, 2, 11); // 2017-03-11T00:00:00Z, the day after the seed's data
 const GOLDEN = new URL("./seed-metrics.txt", import.meta.url);
@@ -31,10 +32,14 @@ const RUNTIME = /^(process|nodejs)_/;
 const isSample = (line: string): boolean => line !== "" && !line.startsWith("#");
 
 function normalise(scrape: string): string {
-  const buildInfo = `{version="${VERSION}",nodejs_version="${process.versions.node}"}`;
+  const { revision } = BUILD_INFO;
+  const buildInfo = `{version="${VERSION}",revision="${revision}",nodejs_version="${process.versions.node}"}`;
   expect(scrape).toContain(`partner_center_exporter_build_info${buildInfo} 1\n`);
   return scrape
-    .replace(buildInfo, '{version="<version>",nodejs_version="<nodejs_version>"}')
+    .replace(
+      buildInfo,
+      '{version="<version>",revision="<revision>",nodejs_version="<nodejs_version>"}',
+    )
     .split("\n")
     .filter((line) => !RUNTIME.test(line))
     .join("\n");

@@ -1,6 +1,3 @@
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import {
   AccessTokenProvider,
   type TokenHealth,
@@ -13,6 +10,7 @@ import { httpPolicy } from "../../src/net/exchange.js";
 import { PartnerCenterClient } from "../../src/partner-center/client.js";
 import type { PartnerCenterSimulator } from "../../src/simulator/simulator.js";
 import { captureLogs } from "./log-sink.js";
+import { testDir } from "./temp-dir.js";
 
 export interface ClientStack {
   readonly client: PartnerCenterClient;
@@ -49,9 +47,7 @@ export async function clientStack(
     onPersisted: (ok) => persisted.push(ok),
     onHealth: (health) => healths.push(health),
   };
-  const store = new RefreshTokenStore(
-    overrides.stateDir ?? (await mkdtemp(join(tmpdir(), "pce-client-"))),
-  );
+  const store = new RefreshTokenStore(overrides.stateDir ?? (await testDir("pce-client-")));
   // The same builder main.ts uses, with fast test settings.
   const common = httpPolicy(
     {

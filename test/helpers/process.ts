@@ -10,12 +10,43 @@ export interface Spawned {
   exited: Promise<number | null>;
   /** Resolves with the first stdout line matching, or rejects after timeoutMs. */
   waitFor(pattern: RegExp, timeoutMs: number): Promise<string>;
+  /** stopChild: SIGTERM, then SIGKILL if it lingers; resolves once it exited. */
+  stop(): Promise<void>;
+}
+
+const STOP_GRACE_MS = 10_000;
+
+/**
+ * Stops a child as an operator does (SIGTERM), so it removes what it made (--demo's STATE_DIR);
+ * SIGKILL only if it has not exited after STOP_GRACE_MS. Resolves once it exited.
+ */
+export async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), STOP_GRACE_MS);
+  await exited;
+  clearTimeout(timer);
 }
 
 /** Runs the built CLI (as `node <bin>`, the way the spec says it runs) with a clean environment. */
 export function spawnCli(args: string[], env: Record<string, string> = {}): Spawned {
-  const child = spawn(process.execPath, [CLI, ...args], {
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
+  return spawnCommand(process.execPath, [CLI, ...args], env);
+}
+
+/** The tests' TMPDIR, if they were given one: what the child leaves there is theirs to see. */
+export function tmpdirEnv(): Record<string, string> {
+  return process.env.TMPDIR === undefined ? {} : { TMPDIR: process.env.TMPDIR };
+}
+
+/** Runs a command with a clean environment (PATH, HOME and `env`), collecting its output. */
+export function spawnCommand(
+  command: string,
+  args: readonly string[],
+  env: Record<string, string> = {},
+): Spawned {
+  const child = spawn(command, args, {
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...tmpdirEnv(), ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
@@ -29,6 +60,7 @@ export function spawnCli(args: string[], env: Record<string, string> = {}): Spaw
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
   return {
     child,
+    stop: () => stopChild(child),
     stdout: () => out,
     stderr: () => err,
     exited,

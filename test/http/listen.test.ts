@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createServer, type Server } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { CLI, type Spawned, spawnCli } from "../helpers/process.js";
+import { CLI, type Spawned, spawnCli, stopChild, tmpdirEnv } from "../helpers/process.js";
 
 /**
  * exporter-toolkit's listen flags: --web.listen-address may be repeated (one listener each) and
@@ -12,12 +12,7 @@ let cli: Spawned | undefined;
 let activated: ChildProcess | undefined;
 const sockets: Server[] = [];
 afterEach(async () => {
-  for (const child of [cli?.child, activated]) {
-    if (child !== undefined && child.exitCode === null) {
-      child.kill("SIGKILL");
-      await new Promise((resolve) => child.once("exit", resolve));
-    }
-  }
+  for (const child of [cli?.child, activated]) if (child !== undefined) await stopChild(child);
   for (const socket of sockets.splice(0)) socket.close();
   cli = undefined;
   activated = undefined;
@@ -62,6 +57,7 @@ function spawnActivated(socket: Server, env: Record<string, string>, pid = "$$")
       env: {
         PATH: process.env.PATH ?? "",
         HOME: process.env.HOME ?? "/tmp",
+        ...tmpdirEnv(),
         LISTEN_FDS: "1",
         ...env,
       },
@@ -153,7 +149,7 @@ describe("--web.systemd-socket (socket activation)", () => {
     expect((await spawnActivated(socket, {}, "")).err).toBe("");
     socket.close();
     expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
-    activated?.kill("SIGKILL");
+    if (activated !== undefined) await stopChild(activated);
 
     const other = await listeningSocket();
     const refused = await spawnActivated(other.socket, {}, "1");

@@ -32,10 +32,7 @@ let server: RunningServer | undefined;
 let cli: Spawned | undefined;
 afterEach(async () => {
   await server?.close(0);
-  if (cli && cli.child.exitCode === null) {
-    cli.child.kill("SIGKILL");
-    await cli.exited;
-  }
+  await cli?.stop();
   server = undefined;
   cli = undefined;
 });

@@ -42,10 +42,7 @@ let cli: Spawned | undefined;
 afterEach(async () => {
   await harness?.close();
   await server?.close(0);
-  if (cli && cli.child.exitCode === null) {
-    cli.child.kill("SIGKILL");
-    await cli.exited;
-  }
+  await cli?.stop();
   harness = undefined;
   server = undefined;
   cli = undefined;

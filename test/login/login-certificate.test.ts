@@ -5,16 +5,13 @@ import { TOKEN_FILE } from "../../src/auth/refresh-token-store.js";
 import { PartnerCenterSimulator } from "../../src/simulator/simulator.js";
 import { keyMaterial, makeAppCertificate } from "../helpers/client-certificates.js";
 import { type Spawned, spawnCli } from "../helpers/process.js";
-import { stderrLine } from "../helpers/sign-in-refusals.js";
+import { approveDeviceCode } from "../helpers/sign-in.js";
 
 let simulator: PartnerCenterSimulator | undefined;
 let child: Spawned | undefined;
 let dir: string | undefined;
 afterEach(async () => {
-  if (child && child.child.exitCode === null) {
-    child.child.kill("SIGKILL");
-    await child.exited;
-  }
+  await child?.stop();
   await simulator?.stop();
   if (dir !== undefined) await rm(dir, { recursive: true, force: true });
 });
@@ -35,12 +32,7 @@ it("login --flow=device with a certificate (encrypted key): every grant carries 
     AZURE_AUTHORITY_HOST: simulator.url,
     STATE_DIR: dir,
   });
-  const message = await stderrLine(child, /enter the code/);
-  const userCode = /code ([A-Z0-9]{8})/.exec(message)?.[1] ?? "";
-  await fetch(`${simulator.url}/devicelogin`, {
-    method: "POST",
-    body: new URLSearchParams({ user_code: userCode }),
-  });
+  await approveDeviceCode(child, simulator.url);
   expect(await child.exited).toBe(0);
   const saved = JSON.parse(await readFile(join(dir, TOKEN_FILE), "utf8")) as {
     refreshToken: string;

@@ -4,9 +4,9 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { TOKEN_FILE } from "../../src/auth/refresh-token-store.js";
 import { PartnerCenterSimulator } from "../../src/simulator/simulator.js";
-import { launchChromium } from "../helpers/chromium.js";
 import { FAST_ENV, sampleValue } from "../helpers/harness.js";
 import { type Spawned, spawnCli } from "../helpers/process.js";
+import { approveDeviceCode, signInInChromium } from "../helpers/sign-in.js";
 import { stderrLine } from "../helpers/sign-in-refusals.js";
 
 let simulator: PartnerCenterSimulator;
@@ -19,12 +19,7 @@ beforeEach(async () => {
   stateDir = await mkdtemp(join(tmpdir(), "pce-login-"));
 });
 afterEach(async () => {
-  for (const child of children.splice(0)) {
-    if (child.child.exitCode === null) {
-      child.child.kill("SIGKILL");
-      await child.exited;
-    }
-  }
+  for (const child of children.splice(0)) await child.stop();
   await simulator.stop();
   await rm(stateDir, { recursive: true, force: true });
 });
@@ -74,19 +69,7 @@ describe("partner-center-exporter login", () => {
     expect(authorize.searchParams.get("redirect_uri")).toMatch(/^http:\/\/localhost:\d+\/$/);
     expect(authorize.searchParams.get("scope")).toContain("offline_access");
 
-    const browser = await launchChromium();
-    try {
-      const page = await browser.newPage();
-      await page.goto(authorize.href);
-      await page.fill("#username", "admin@contoso-partner.onmicrosoft.com");
-      await page.fill("#password", "correct horse battery staple");
-      await page.fill("#otp", "123456");
-      await page.click("#signin");
-      await page.waitForSelector("#done", { timeout: 10_000 });
-      expect(page.url()).toMatch(/^http:\/\/localhost:\d+\/\?code=/);
-    } finally {
-      await browser.close();
-    }
+    expect(await signInInChromium(authorize)).toMatch(/^http:\/\/localhost:\d+\/\?code=/);
     expect(await child.exited).toBe(0);
     expect(child.stderr()).toMatch(/Signed in\. MFA: yes\./);
     const token = await savedToken();
@@ -97,13 +80,7 @@ describe("partner-center-exporter login", () => {
 
   it("signs in through the device-code flow and saves the token", async () => {
     const child = login(["--flow=device"]);
-    const message = await stderrLine(child, /enter the code/);
-    const userCode = /code ([A-Z0-9]{8})/.exec(message)?.[1] ?? "";
-    const approve = await fetch(`${simulator.url}/devicelogin`, {
-      method: "POST",
-      body: new URLSearchParams({ user_code: userCode }),
-    });
-    expect(await approve.text()).toContain("You have signed in");
+    expect(await approveDeviceCode(child, simulator.url)).toContain("You have signed in");
     expect(await child.exited).toBe(0);
     const token = await savedToken();
     expect(simulator.issuedRefreshTokens).toContain(token);
@@ -115,12 +92,7 @@ describe("partner-center-exporter login", () => {
 
   it("--print writes the token once to stdout and nothing to STATE_DIR", async () => {
     const child = login(["--flow=device", "--print"]);
-    const message = await stderrLine(child, /enter the code/);
-    const userCode = /code ([A-Z0-9]{8})/.exec(message)?.[1] ?? "";
-    await fetch(`${simulator.url}/devicelogin`, {
-      method: "POST",
-      body: new URLSearchParams({ user_code: userCode }),
-    });
+    await approveDeviceCode(child, simulator.url);
     expect(await child.exited).toBe(0);
     const printed = child.stdout().trim();
     expect(simulator.issuedRefreshTokens).toContain(printed);
@@ -139,6 +111,37 @@ describe("partner-center-exporter login", () => {
     expect(await child.exited).toBe(1);
     expect(child.stderr()).toMatch(
       /login failed: sign-in failed: access_denied: AADSTS65004: User declined to consent/,
+    );
+  });
+
+  it("with nothing set, points at the simulator subcommand, not at --demo", async () => {
+    const child = spawnCli(["login"]);
+    children.push(child);
+    expect(await child.exited).toBe(2);
+    const lines = child.stderr().trimEnd().split("\n");
+    expect(lines).toContain(
+      "configuration error: AZURE_TENANT_ID (--azure.tenant-id): required (set AZURE_TENANT_ID, or run `partner-center-exporter simulator` to rehearse without credentials)",
+    );
+    expect(lines.at(-1)).toMatch(/; or run `partner-center-exporter simulator` to rehearse/);
+    expect(child.stderr()).not.toContain("--demo");
+  });
+
+  it("--help points at the simulator subcommand for a rehearsal", async () => {
+    const child = spawnCli(["login", "--help"]);
+    children.push(child);
+    expect(await child.exited).toBe(0);
+    expect(child.stdout()).toMatch(/^Usage: partner-center-exporter login/);
+    expect(child.stdout().replaceAll("\n", " ")).toContain(
+      "run `partner-center-exporter simulator` and sign in to that",
+    );
+  });
+
+  it("--demo refuses, naming the simulator subcommand", async () => {
+    const child = spawnCli(["login", "--demo"]);
+    children.push(child);
+    expect(await child.exited).toBe(2);
+    expect(child.stderr()).toBe(
+      "configuration error: --demo: login signs in to a tenant and has no demo; run `partner-center-exporter simulator` to rehearse without credentials\n",
     );
   });
 });

@@ -6,6 +6,7 @@ import {
   REFRESH_RESULTS,
   SELF_METRICS,
 } from "../../src/metrics/self-metrics.js";
+import { BUILD_INFO } from "../../src/version.js";
 import { checkExposition, family } from "../helpers/exposition-check.js";
 
 const collectors = [
@@ -66,7 +67,10 @@ describe("the self-metrics table", () => {
       REFRESH_RESULTS.map((result) => [{ result }, 0]),
     );
     expect(values("partner_center_exporter_build_info")).toEqual([
-      [{ version: "1.2.3", nodejs_version: process.versions.node }, 1],
+      [
+        { version: "1.2.3", revision: BUILD_INFO.revision, nodejs_version: process.versions.node },
+        1,
+      ],
     ]);
   });
 });

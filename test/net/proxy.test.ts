@@ -31,10 +31,7 @@ let simulator: PartnerCenterSimulator | undefined;
 let cli: Spawned | undefined;
 let stateDir: string | undefined;
 afterEach(async () => {
-  if (cli && cli.child.exitCode === null) {
-    cli.child.kill("SIGKILL");
-    await cli.exited;
-  }
+  await cli?.stop();
   await simulator?.stop();
   if (stateDir) await rm(stateDir, { recursive: true, force: true });
   cli = undefined;

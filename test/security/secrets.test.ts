@@ -22,10 +22,7 @@ let simulator: PartnerCenterSimulator | undefined;
 const dirs: string[] = [];
 afterEach(async () => {
   await harness?.close();
-  if (cli && cli.child.exitCode === null) {
-    cli.child.kill("SIGKILL");
-    await cli.exited;
-  }
+  await cli?.stop();
   await simulator?.stop();
   for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
   harness = undefined;

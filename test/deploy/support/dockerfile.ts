@@ -12,6 +12,8 @@ export interface Instruction {
 
 export interface Stage {
   readonly image: string;
+  /** FROM's --platform flag, as written. */
+  readonly platform: string | undefined;
   readonly name: string | undefined;
   readonly instructions: readonly Instruction[];
 }
@@ -51,13 +53,19 @@ export function parseDockerfile(text: string): Dockerfile {
   }
 
   const globalArgs = new Map<string, string>();
-  const stages: { image: string; name: string | undefined; instructions: Instruction[] }[] = [];
+  const stages: {
+    image: string;
+    platform: string | undefined;
+    name: string | undefined;
+    instructions: Instruction[];
+  }[] = [];
   for (const instruction of instructions) {
     const current = stages.at(-1);
     if (instruction.keyword === "FROM") {
       const [image = "", as, name] = instruction.args.split(/\s+/);
       stages.push({
         image: substitute(image, globalArgs),
+        platform: instruction.flags.platform,
         name: as?.toUpperCase() === "AS" ? name : undefined,
         instructions: [],
       });

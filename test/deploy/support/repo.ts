@@ -33,6 +33,7 @@ interface PackageJson {
   readonly bin: Readonly<Record<string, string>>;
   readonly dependencies: Readonly<Record<string, string>>;
   readonly repository: { readonly url: string };
+  readonly scripts: Readonly<Record<string, string>>;
 }
 
 export const PACKAGE = JSON.parse(readText("package.json")) as PackageJson;
