@@ -86,6 +86,7 @@ function buildPoller(
   logger: Logger,
 ): Poller {
   const { groupBy, filter, maxSeries, pageSize } = config.customer;
+  const { requestsPerMinute, customerFilter, excludeOffers } = config.subscriptions;
   return new Poller({
     collectors,
     collectorOptions: {
@@ -93,6 +94,9 @@ function buildPoller(
       customerFilter: filter,
       customerMaxSeries: maxSeries,
       customerPageSize: pageSize,
+      subscriptionRequestsPerMinute: requestsPerMinute,
+      subscriptionCustomerFilter: customerFilter,
+      subscriptionExcludeOffers: excludeOffers,
     },
     client,
     intervalMs: config.poll.intervalMs,

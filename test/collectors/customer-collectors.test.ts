@@ -1,6 +1,10 @@
 import { readFile } from "node:fs/promises";
 import { afterEach, describe, expect, it } from "vitest";
-import type { Collection, Collector, CollectorOptions } from "../../src/collectors/collector.js";
+import type {
+  Collection,
+  CollectorOptions,
+  PollCollector,
+} from "../../src/collectors/collector.js";
 import { customerDeploymentCollector } from "../../src/collectors/customer-deployment.js";
 import { customerUsageCollector } from "../../src/collectors/customer-usage.js";
 import { ALL_COLLECTORS } from "../../src/collectors/index.js";
@@ -100,7 +104,7 @@ describe("paging against the simulator", () => {
   });
 
   async function collect(
-    collector: Collector,
+    collector: PollCollector,
     options: Partial<CollectorOptions> = {},
   ): Promise<Collection> {
     const { client } = await clientStack(simulator);

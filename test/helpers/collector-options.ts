@@ -1,7 +1,7 @@
 import type { CollectorOptions } from "../../src/collectors/collector.js";
 import { settingDefaults } from "../../src/config/load-config.js";
 
-const { customer } = settingDefaults();
+const { customer, subscriptions } = settingDefaults();
 
 /**
  * The settings' defaults (CUSTOMER_*), except the grouping: each collector's own by default. The
@@ -12,4 +12,7 @@ export const DEFAULT_COLLECTOR_OPTIONS: CollectorOptions = {
   customerFilter: customer.filter,
   customerMaxSeries: customer.maxSeries,
   customerPageSize: customer.pageSize,
+  subscriptionRequestsPerMinute: subscriptions.requestsPerMinute,
+  subscriptionCustomerFilter: subscriptions.customerFilter,
+  subscriptionExcludeOffers: subscriptions.excludeOffers,
 };

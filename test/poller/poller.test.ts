@@ -1,12 +1,15 @@
 import { describe, expect, it } from "vitest";
-import type { Collector } from "../../src/collectors/collector.js";
+import type { PollCollector } from "../../src/collectors/collector.js";
 import type { PollOutcome } from "../../src/poller/poll-outcome.js";
 import { Poller } from "../../src/poller/poller.js";
 import { DEFAULT_COLLECTOR_OPTIONS } from "../helpers/collector-options.js";
 import { captureLogs } from "../helpers/log-sink.js";
 
-function pollerWith(collect: Collector["collect"], onPollComplete: (o: PollOutcome) => unknown) {
-  const collector: Collector = {
+function pollerWith(
+  collect: PollCollector["collect"],
+  onPollComplete: (o: PollOutcome) => unknown,
+) {
+  const collector: PollCollector = {
     name: "only",
     defaultEnabled: true,
     description: "the only collector",
@@ -25,7 +28,7 @@ function pollerWith(collect: Collector["collect"], onPollComplete: (o: PollOutco
   });
 }
 
-const ok: Collector["collect"] = async () => ({ series: new Map(), received: 0, skipped: [] });
+const ok: PollCollector["collect"] = async () => ({ series: new Map(), received: 0, skipped: [] });
 
 describe("the poller's status", () => {
   it("turns ready only once the sink has the poll (its series are served)", async () => {
