@@ -133,6 +133,11 @@ export class PartnerCenterSimulator {
     this.#subscriptions.setSubscriptions(customerId, body);
   }
 
+  /** The partner no longer has this customer (gone from the list). */
+  removeCustomer(customerId: string): void {
+    this.#subscriptions.removeCustomer(customerId);
+  }
+
   revokeRefreshToken(token: string): void {
     this.authority.revokeRefreshToken(token);
   }

@@ -42,6 +42,7 @@ export class SubscriptionPages {
   readonly #options: SubscriptionPagesOptions;
   #indexed: Indexed | undefined;
   readonly #overrides = new Map<string, unknown>();
+  readonly #removed = new Set<string>();
 
   constructor(options: SubscriptionPagesOptions) {
     this.#options = options;
@@ -69,8 +70,13 @@ export class SubscriptionPages {
     else this.#overrides.set(customerId, body);
   }
 
+  /** The partner no longer has this customer: gone from the list and its subscriptions 404. */
+  removeCustomer(customerId: string): void {
+    this.#removed.add(customerId);
+  }
+
   customers(): readonly SimulatedCustomer[] {
-    return this.#index().customers;
+    return this.#index().customers.filter((c) => !this.#removed.has(c.id));
   }
 
   /** The 1-based page a customers request asks for (faults can target one). */
@@ -93,7 +99,7 @@ export class SubscriptionPages {
   }
 
   customersPage(req: Request, baseUrl: string): unknown {
-    const { customers } = this.#index();
+    const customers = this.customers();
     const size = this.#size(req);
     const next = (req.query as Record<string, string | undefined>).seekOperation === "Next";
     const offset = next ? offsetOf(req.get("MS-ContinuationToken")) : 0;
@@ -126,7 +132,7 @@ export class SubscriptionPages {
       return Array.isArray(body) ? collection(body) : body;
     }
     const entry = this.#index().byId.get(customerId);
-    if (entry === undefined) return undefined;
+    if (entry === undefined || this.#removed.has(customerId)) return undefined;
     const customer = this.#index().customers[entry.index] as SimulatedCustomer;
     return collection(
       subscriptionItems(customer, entry.index, entry.products, this.#options.now()),

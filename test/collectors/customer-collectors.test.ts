@@ -199,7 +199,7 @@ describe("selectCollectors", () => {
 
   it("runs the seed's collector by default and every collector in --demo", () => {
     expect(names(undefined).collectors.map((c) => c.name)).toEqual(["partner-usage"]);
-    expect(names(undefined, [], true).collectors).toHaveLength(4);
+    expect(names(undefined, [], true).collectors).toHaveLength(5);
   });
 
   it("applies COLLECTORS, then --collector.NAME and --no-collector.NAME", () => {
@@ -215,8 +215,8 @@ describe("selectCollectors", () => {
 
   it("names unknown collectors, one line each", () => {
     expect(names(["partner-usage", "customers"], [["deploy", true]]).problems).toEqual([
-      'COLLECTORS (--collectors): unknown collector "customers" (known: partner-usage, partner-deployment, customer-usage, customer-deployment)',
-      "--collector.deploy: unknown collector (known: partner-usage, partner-deployment, customer-usage, customer-deployment)",
+      'COLLECTORS (--collectors): unknown collector "customers" (known: partner-usage, partner-deployment, customer-usage, customer-deployment, customer-subscriptions)',
+      "--collector.deploy: unknown collector (known: partner-usage, partner-deployment, customer-usage, customer-deployment, customer-subscriptions)",
     ]);
   });
 });
