@@ -29,8 +29,9 @@ export class RequestPace {
   readonly #windowMs: number;
   readonly #clock: Clock;
   readonly #recovery: number;
-  /** When each request of the current window was sent, oldest first. */
-  readonly #sent: number[] = [];
+  /** When each request was sent, oldest first, from #first on (the ones before left the window). */
+  #sent: number[] = [];
+  #first = 0;
   #pace: number;
   #throttledAt = Number.NEGATIVE_INFINITY;
   /** Acquisitions are served one after another: each sees the window its predecessor left. */
@@ -71,17 +72,28 @@ export class RequestPace {
   async #wait(signal?: AbortSignal): Promise<void> {
     for (;;) {
       const now = this.#clock.now();
-      while (this.#sent.length > 0 && (this.#sent[0] as number) <= now - this.#windowMs) {
-        this.#sent.shift();
-      }
+      this.#leave(now);
       const pace = this.current;
-      if (this.#sent.length < pace) {
+      const inWindow = this.#sent.length - this.#first;
+      if (inWindow < pace) {
         this.#sent.push(now);
         return;
       }
       // The oldest requests leave the window first: wait until enough have.
       const until = (this.#sent[this.#sent.length - pace] as number) + this.#windowMs;
       await this.#clock.sleep(Math.max(1, until - now), signal);
+    }
+  }
+
+  /** Forgets the requests that left the window (the array is compacted now and then, not shifted). */
+  #leave(now: number): void {
+    const sent = this.#sent;
+    while (this.#first < sent.length && (sent[this.#first] as number) <= now - this.#windowMs) {
+      this.#first++;
+    }
+    if (this.#first > 1024 && this.#first * 2 > sent.length) {
+      this.#sent = sent.slice(this.#first);
+      this.#first = 0;
     }
   }
 

@@ -68,6 +68,7 @@ export class CrawlLoop {
     const progress = this.#recorder;
     let outcome: CollectorOutcome;
     let keep: ReadonlySet<string> | undefined;
+    let failed = 0;
     try {
       const result = await collector.crawl({
         client,
@@ -88,33 +89,34 @@ export class CrawlLoop {
         },
       });
       keep = result.keep;
+      failed = result.failed;
       const { received, skipped } = result;
-      outcome = {
-        collector,
-        ok: true,
-        collection: { series: new Map(), received, skipped },
-        durationMs: now() - started,
-      };
-      logger.info(
-        {
-          parts: result.keep.size,
-          failed: result.failed,
-          received,
-          skipped: skipped.length,
-          durationMs: outcome.durationMs,
-        },
-        "crawl complete",
-      );
+      const collection = { series: new Map(), received, skipped };
+      outcome = { collector, ok: true, collection, durationMs: now() - started };
     } catch (error) {
       const reason = error instanceof ExporterError ? error.reason : "invalid_response";
       const message = error instanceof Error ? error.message : String(error);
       outcome = { collector, ok: false, reason, error: message, durationMs: now() - started };
-      if (reason !== "aborted")
-        logger.warn({ reason, error: message }, "crawl failed; keeping the last good series");
     } finally {
       abort.release();
     }
-    if (!stop.aborted) await progress.complete(outcome, keep);
+    if (stop.aborted) return outcome;
+    // Logged once the crawl's series are served (the end of a crawl renders them at once).
+    await progress.complete(outcome, keep);
+    logCrawl(logger, outcome, keep?.size ?? 0, failed);
     return outcome;
+  }
+}
+
+function logCrawl(logger: Logger, outcome: CollectorOutcome, parts: number, failed: number): void {
+  if (outcome.ok) {
+    const { received, skipped } = outcome.collection;
+    const durationMs = outcome.durationMs;
+    logger.info({ parts, failed, received, skipped: skipped.length, durationMs }, "crawl complete");
+  } else if (outcome.reason !== "aborted") {
+    logger.warn(
+      { reason: outcome.reason, error: outcome.error },
+      "crawl failed; keeping the last good series",
+    );
   }
 }
