@@ -197,6 +197,18 @@ describe("the customer-subscriptions crawl against the simulator", () => {
     expect(self).toContain(`partner_center_collector_success{collector="${NAME}"} 1`);
   });
 
+  it("over CUSTOMER_MAX_SERIES subscriptions, the customers past it fail and keep their series", async () => {
+    // 12 customers with 4 subscriptions each: the third takes the crawl to 12, over 10.
+    const c = await crawler({ collector: { customerMaxSeries: 10 } });
+    const text = await c.crawl();
+    expect(infoLines(text)).toHaveLength(8);
+    const self = await selfMetrics(c.metrics);
+    expect(self).toContain(`partner_center_crawl_customers{collector="${NAME}",state="done"} 2`);
+    expect(self).toContain(
+      `partner_center_crawl_customer_failures_total{collector="${NAME}",reason="too_many_series"} 10`,
+    );
+  });
+
   it("drops customers and subscriptions that disappeared, at the end of the crawl that noticed", async () => {
     const c = await crawler();
     const before = await c.crawl();
