@@ -197,6 +197,21 @@ describe("the customer-subscriptions crawl against the simulator", () => {
     expect(self).toContain(`partner_center_collector_success{collector="${NAME}"} 1`);
   });
 
+  it("reads both endpoints alike with and without the real quirks (BOM, numeric fault codes)", async () => {
+    const documented = await (await crawler({ simulator: { quirks: [] } })).crawl();
+    await poller?.stop();
+    await simulator?.stop();
+    const c = await crawler();
+    expect(c.simulator.quirks.has("utf8-bom")).toBe(true);
+    const [first] = c.simulator.customers();
+    const page = await fetch(`${c.simulator.url}/v1/customers/${first?.id}/subscriptions`);
+    // Refused (no token), with the fault body's code as a number and a BOM, as the real API.
+    const bytes = new Uint8Array(await page.arrayBuffer());
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    expect(new TextDecoder().decode(bytes)).toMatch(/"code":800001/);
+    expect(await c.crawl()).toBe(documented);
+  });
+
   it("over CUSTOMER_MAX_SERIES subscriptions, the customers past it fail and keep their series", async () => {
     // 12 customers with 4 subscriptions each: the third takes the crawl to 12, over 10.
     const c = await crawler({ collector: { customerMaxSeries: 10 } });
