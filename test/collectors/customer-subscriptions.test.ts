@@ -29,6 +29,8 @@ interface Crawler {
   readonly metrics: ExporterMetrics;
   readonly poller: Poller;
   readonly clock: FakeClock;
+  /** The client's requests as the request metric counts them (endpoint, code). */
+  readonly requests: readonly { endpoint: string; code: string }[];
   crawl(): Promise<string>;
   /** The API requests of the crawl, customers and subscriptions alike. */
   apiRequests(): { path: string; at: number; status: number; headers: Record<string, string> }[];
@@ -46,7 +48,7 @@ async function crawler(
   const sim = new PartnerCenterSimulator({ customers: 12, now: clock.now, ...options.simulator });
   simulator = sim;
   await sim.start();
-  const { client } = await clientStack(sim, { maxRetries: options.maxRetries ?? 0 });
+  const { client, requests } = await clientStack(sim, { maxRetries: options.maxRetries ?? 0 });
   const collector = customerSubscriptionsCollector({ clock });
   const metrics = new ExporterMetrics({
     collectors: [collector],
@@ -69,6 +71,7 @@ async function crawler(
     metrics,
     poller: running,
     clock,
+    requests,
     async crawl() {
       await running.crawlOnce();
       return metrics.collectorExposition(NAME);
@@ -174,6 +177,13 @@ describe("the customer-subscriptions crawl against the simulator", () => {
       expect(self).toContain(
         `partner_center_crawl_customers{collector="${NAME}",state="failed"} 0`,
       );
+      // Requests by status, per endpoint template: one series whatever the number of customers.
+      const codes = c.requests.map((r) => `${r.endpoint} ${r.code}`);
+      expect(codes.filter((r) => r.startsWith("/v1/customers/{id}/subscriptions")).sort()).toEqual([
+        ...Array.from({ length: 12 }, () => "/v1/customers/{id}/subscriptions 200"),
+        "/v1/customers/{id}/subscriptions 429",
+      ]);
+      expect(codes.filter((r) => r.startsWith("/v1/customers "))).toEqual(["/v1/customers 200"]);
     },
   );
 
