@@ -6,7 +6,7 @@
 // Each server runs in its own process, the load generator (autocannon) in another; rounds
 // alternate between the servers; the table shows the median round. Everything on 127.0.0.1.
 // Usage: npm run build && node bench/compare.mjs [--duration=5] [--rounds=3] [--connections=1,10,50]
-//          [--large=true] [--large-runs=3] [--smoke=false]
+//          [--large=true] [--large-runs=3] [--crawl-customers=25000] [--smoke=false]
 // --smoke: a few seconds in all; checks (no errors, promtool check metrics on every server's output,
 // the gzip body decompresses to the plain one) and exits non-zero when one fails.
 import { execFileSync } from "node:child_process";
@@ -194,6 +194,7 @@ try {
       printPeers(["--customers=25000", "--rounds=1", "--connections=1", "--duration=20"]);
       printLargeAndIdle();
       printPartnerLarge();
+      printSubscriptionCrawl();
     }
   }
 } finally {
@@ -286,6 +287,30 @@ function printPartnerLarge() {
       `| ${cap} | ${outcome} | ${r.exporterCpuSeconds} s | ${r.peakRssMiB} MiB | ${r.probeDuringPoll.p99Ms} / ${r.probeDuringPoll.maxMs} ms |`,
     );
   }
+}
+
+/** The renewals crawl at scale (bench/subscription-crawl.mjs), unpaced, with the image's flags. */
+function printSubscriptionCrawl() {
+  const customers = Number(args["crawl-customers"] ?? 25000);
+  const r = JSON.parse(
+    execFileSync(process.execPath, [here("./subscription-crawl.mjs"), `--customers=${customers}`], {
+      maxBuffer: 16 * 1024 * 1024,
+      env: { ...process.env, PCE_BENCH_EXEC_ARGV: NODE_FLAGS.join(" ") },
+    }).toString(),
+  );
+  console.log(
+    `\n### Renewals crawl: ${customers.toLocaleString("en")} customers x 4 subscriptions, unpaced, node ${NODE_FLAGS.join(" ")}\n`,
+  );
+  console.log("| figure | measured | target |");
+  console.log("|---|---:|---:|");
+  console.log(`| exporter CPU per 1,000 customers | ${r.cpuPer1000CustomersSeconds} s | |`);
+  console.log(`| peak RSS | ${r.peakRssMiB} MiB | |`);
+  console.log(
+    `| /healthz probe during the crawl, p99 / max | ${r.probeDuringCrawl.p99Ms} / ${r.probeDuringCrawl.maxMs} ms | < 20 / < 60 ms |`,
+  );
+  console.log(
+    `\ncrawl wall time ${r.crawlWallMs} ms, ${r.subscriptions} subscriptions exported, ${(r.metricsBytes / 1048576).toFixed(1)} MiB plain /metrics`,
+  );
 }
 
 if (problems.length > 0) {

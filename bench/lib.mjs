@@ -178,6 +178,49 @@ export function rssMiB(pid) {
   }
 }
 
+/** The process's peak resident memory (VmHWM), from /proc; NaN once it has gone. */
+export function peakRssMiB(pid) {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1]) / 1024;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/**
+ * GETs `url` back to back until stop() (event-loop stalls show as latency); stop() resolves
+ * with the count, p50, p99 and max in milliseconds.
+ */
+export function latencyProbe(url) {
+  const latencies = [];
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const t0 = performance.now();
+      await (await fetch(url)).text();
+      latencies.push(performance.now() - t0);
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      latencies.sort((a, b) => a - b);
+      const at = (p) =>
+        round(
+          latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0,
+        );
+      return {
+        count: latencies.length,
+        p50Ms: at(50),
+        p99Ms: at(99),
+        maxMs: round(latencies.at(-1) ?? 0),
+      };
+    },
+  };
+}
+
 /** CPU seconds (user + system) the process has used, from /proc; NaN once it has gone. */
 export function cpuSeconds(pid) {
   try {

@@ -85,6 +85,7 @@ function buildPoller(
   logger: Logger,
 ): Poller {
   const { groupBy, filter, maxSeries, pageSize } = config.customer;
+  const { requestsPerMinute, customerFilter, excludeOffers } = config.subscriptions;
   return new Poller({
     collectors,
     collectorOptions: {
@@ -93,6 +94,9 @@ function buildPoller(
       customerMaxSeries: maxSeries,
       customerPageSize: pageSize,
       partnerMaxSeries: config.partner.maxSeries,
+      subscriptionRequestsPerMinute: requestsPerMinute,
+      subscriptionCustomerFilter: customerFilter,
+      subscriptionExcludeOffers: excludeOffers,
     },
     client,
     intervalMs: config.poll.intervalMs,

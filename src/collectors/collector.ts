@@ -1,3 +1,4 @@
+import type { FailureReason } from "../errors/exporter-error.js";
 import type { PageSource } from "../partner-center/paging.js";
 
 /** A gauge a collector publishes: declared once, filled on every successful poll. */
@@ -37,6 +38,12 @@ export interface CollectorOptions {
   readonly partnerMaxSeries: number;
   /** CUSTOMER_PAGE_SIZE: rows per page (`top`), at most 10000. */
   readonly customerPageSize: number;
+  /** SUBSCRIPTIONS_REQUESTS_PER_MINUTE: the renewals crawl's pace, retries included. */
+  readonly subscriptionRequestsPerMinute: number;
+  /** SUBSCRIPTIONS_CUSTOMER_FILTER: tenant ids to crawl, or (`!id`) to leave out. */
+  readonly subscriptionCustomerFilter: readonly string[];
+  /** SUBSCRIPTIONS_EXCLUDE_OFFERS: offer ids (or `productId:skuId` prefixes) never exported. */
+  readonly subscriptionExcludeOffers: readonly string[];
 }
 
 export interface CollectContext {
@@ -46,8 +53,7 @@ export interface CollectContext {
   readonly options: CollectorOptions;
 }
 
-/** One Partner Center endpoint turned into gauges: one module, one job. */
-export interface Collector {
+interface CollectorInfo {
   readonly name: string;
   /** Whether it runs unless configured otherwise (only the seed's endpoint does). */
   readonly defaultEnabled: boolean;
@@ -56,5 +62,50 @@ export interface Collector {
   readonly families: readonly GaugeFamily[];
   /** Every reason its items can be skipped for (counters start at 0 for each). */
   readonly skipReasons: readonly string[];
+}
+
+/** One Partner Center endpoint turned into gauges, polled all or nothing: one module, one job. */
+export interface PollCollector extends CollectorInfo {
+  readonly mode?: "poll";
   collect(context: CollectContext): Promise<Collection>;
+}
+
+/** Where a crawl reports as it goes: each part's series replace that part's, when they come. */
+export interface CrawlProgress {
+  /** The parts (customers) this crawl will visit: all pending. */
+  listed(parts: number): void;
+  /** A part's answer: its series replace the ones it had, all at once. */
+  part(key: string, collection: Collection): void;
+  /** A part that failed: it keeps its last good series. */
+  failed(key: string, reason: FailureReason, error: string): void;
+  /** The requests a minute the crawl allows itself now (lower after a 429). */
+  pace(requestsPerMinute: number): void;
+}
+
+export interface CrawlContext extends CollectContext {
+  readonly progress: CrawlProgress;
+}
+
+/** What a whole crawl came to: the parts still there (the others' series go at its end). */
+export interface CrawlResult {
+  readonly keep: ReadonlySet<string>;
+  readonly received: number;
+  readonly skipped: readonly Skip[];
+  /** Parts that failed in this crawl. */
+  readonly failed: number;
+}
+
+/**
+ * A collector too large to poll all or nothing: a crawl, part by part (customer by customer),
+ * each part's series published as its answer comes; a failed part keeps its last good series.
+ */
+export interface CrawlCollector extends CollectorInfo {
+  readonly mode: "crawl";
+  crawl(context: CrawlContext): Promise<CrawlResult>;
+}
+
+export type Collector = PollCollector | CrawlCollector;
+
+export function isCrawlCollector(collector: Collector): collector is CrawlCollector {
+  return collector.mode === "crawl";
 }

@@ -1,6 +1,6 @@
 import { fetchAllPages } from "../partner-center/paging.js";
 import { type RowSchema, rowReader } from "../partner-center/rows.js";
-import type { CollectContext, Collection, Collector, GaugeFamily } from "./collector.js";
+import type { CollectContext, Collection, GaugeFamily, PollCollector } from "./collector.js";
 import { RowSet, rowsToCollection } from "./rows-collection.js";
 
 /** The labels every commercial row has: the customer, the product, the service and the channel. */
@@ -33,7 +33,7 @@ export interface CommercialCollectorSpec<L extends string, V extends string> {
  */
 export function commercialCollector<L extends string, V extends string>(
   spec: CommercialCollectorSpec<L, V>,
-): Collector {
+): PollCollector {
   const reader = rowReader(spec.schema);
   return {
     name: spec.name,

@@ -1,5 +1,6 @@
 import type { Collector } from "./collector.js";
 import { customerDeploymentCollector } from "./customer-deployment.js";
+import { customerSubscriptionsCollector } from "./customer-subscriptions.js";
 import { customerUsageCollector } from "./customer-usage.js";
 import { partnerDeploymentCollector } from "./partner-deployment.js";
 import { partnerUsageCollector } from "./partner-usage.js";
@@ -10,4 +11,5 @@ export const ALL_COLLECTORS: readonly Collector[] = [
   partnerDeploymentCollector,
   customerUsageCollector,
   customerDeploymentCollector,
+  customerSubscriptionsCollector(),
 ];

@@ -1,6 +1,6 @@
 import { fetchLegacyRows } from "../partner-center/legacy-body.js";
 import { type RowSchema, rowReader } from "../partner-center/rows.js";
-import type { Collector, GaugeFamily } from "./collector.js";
+import type { GaugeFamily, PollCollector } from "./collector.js";
 import { RowSet, rowsToCollection } from "./rows-collection.js";
 
 export interface LegacyCollectorSpec<L extends string, V extends string> {
@@ -20,7 +20,7 @@ export interface LegacyCollectorSpec<L extends string, V extends string> {
  */
 export function legacyCollector<L extends string, V extends string>(
   spec: LegacyCollectorSpec<L, V>,
-): Collector {
+): PollCollector {
   const reader = rowReader(spec.schema);
   const families = Object.fromEntries(spec.families.map(([family, value]) => [family.name, value]));
   return {

@@ -1,12 +1,14 @@
 import { Registry } from "prom-client";
-import type { Collector } from "../collectors/collector.js";
+import type { Collector, CrawlCollector } from "../collectors/collector.js";
+import type { CrawlRecorder, CrawlSink } from "../poller/crawl-loop.js";
 import type { PollOutcome, PollSink } from "../poller/poll-outcome.js";
 import { ApiRecorder } from "./api-recorder.js";
+import { CrawlSeriesRecorder } from "./crawl-recorder.js";
 import { PollRecorder } from "./poll-recorder.js";
 import { processMetricsRegistry } from "./process-metrics.js";
 import { type ScrapeBody, ScrapeCache, type ScrapeParts } from "./scrape-cache.js";
 import { segmentText } from "./segment.js";
-import { createSelfMetrics } from "./self-metrics.js";
+import { createSelfMetrics, type SelfMetrics } from "./self-metrics.js";
 import { TokenRecorder } from "./token-recorder.js";
 
 export interface ExporterMetricsOptions {
@@ -21,7 +23,7 @@ export interface ExporterMetricsOptions {
  * (SELF_METRICS), written only by its recorders, one per observer: the poll sink, the API
  * observer and the token observer.
  */
-export class ExporterMetrics implements PollSink {
+export class ExporterMetrics implements PollSink, CrawlSink {
   /** The exporter's own metrics (process metrics live in a registry of their own). */
   readonly registry = new Registry();
   readonly apiObserver: ApiRecorder;
@@ -29,10 +31,12 @@ export class ExporterMetrics implements PollSink {
   readonly #polls: PollRecorder;
   readonly #collectors: readonly Collector[];
   readonly #scrape: ScrapeCache;
+  readonly #metrics: SelfMetrics;
 
   constructor(options: ExporterMetricsOptions) {
     const { collectors, version } = options;
     const metrics = createSelfMetrics(this.registry, { collectors, version });
+    this.#metrics = metrics;
     this.#collectors = collectors;
     this.#scrape = new ScrapeCache({
       collectorOrder: collectors.map((c) => c.name),
@@ -52,6 +56,11 @@ export class ExporterMetrics implements PollSink {
   /** The poller's sink (its PollRecorder). */
   onPollComplete(outcome: PollOutcome): Promise<void> {
     return this.#polls.onPollComplete(outcome);
+  }
+
+  /** A crawl collector's recorder: its series part by part, its crawl metrics. */
+  crawlRecorder(collector: CrawlCollector): CrawlRecorder {
+    return new CrawlSeriesRecorder(collector, this.#metrics, this.#scrape, this.#polls);
   }
 
   /** The answer to a scrape, from memory, all of it in memory (compressed pieces inflated). */

@@ -36,6 +36,48 @@ function labelText(
   return text === "" ? "" : `{${text}}`;
 }
 
+/** A family's HELP and TYPE lines. */
+export function familyHeader(family: GaugeFamily): string {
+  return `# HELP ${family.name} ${escapeHelp(family.help)}\n# TYPE ${family.name} gauge\n`;
+}
+
+/** Samples of one family as exposition lines (no header), labels in the family's order. */
+export function sampleLines(family: GaugeFamily, samples: readonly Sample[]): string {
+  let text = "";
+  for (const sample of samples) {
+    text += `${family.name}${labelText(family.labelNames, sample.labels)} ${formatValue(sample.value)}\n`;
+  }
+  // Flat, not a rope of a few dozen parts: a fifth of the memory for as long as it is kept.
+  text.charCodeAt(0);
+  return text;
+}
+
+/** Bytes of text per chunk when families are joined from rendered lines. */
+const CHUNK_BYTES = 256 * 1024;
+
+/**
+ * Families from sample lines rendered before (a part's lines, kept until it changes): each
+ * family's header, then its lines from every part, one Buffer per ~256 KiB, yielding between.
+ */
+export async function* renderedChunks(
+  families: readonly GaugeFamily[],
+  linesOf: (family: number) => Iterable<string>,
+): AsyncGenerator<Buffer> {
+  let text = "";
+  for (const [index, family] of families.entries()) {
+    text += familyHeader(family);
+    for (const lines of linesOf(index)) {
+      text += lines;
+      if (text.length >= CHUNK_BYTES) {
+        yield Buffer.from(text, "utf8");
+        text = "";
+        await yieldToEventLoop();
+      }
+    }
+  }
+  yield Buffer.from(text, "utf8");
+}
+
 /**
  * The label sets' text, rendered once for all the families that share their label names: a row's
  * families share its labels object (two series per row, one rendering).
@@ -90,7 +132,7 @@ export async function* gaugeChunks(
   const labels = new LabelTexts(families);
   for (const family of families) {
     const texts = labels.forFamily(family);
-    let text = `# HELP ${family.name} ${escapeHelp(family.help)}\n# TYPE ${family.name} gauge\n`;
+    let text = familyHeader(family);
     const samples = series.get(family.name) ?? [];
     for (let i = 0; i < samples.length; i++) {
       const sample = samples[i] as Sample;

@@ -12,6 +12,9 @@ import type { SelfMetrics } from "./self-metrics.js";
 export class PollRecorder implements PollSink {
   readonly #metrics: SelfMetrics;
   readonly #scrape: ScrapeCache;
+  /** Whether each collector's last poll (or crawl) succeeded: partner_center_up is all of them. */
+  readonly #ok = new Map<string, boolean>();
+  #polled = false;
 
   constructor(metrics: SelfMetrics, scrape: ScrapeCache) {
     this.#metrics = metrics;
@@ -42,14 +45,28 @@ export class PollRecorder implements PollSink {
     for (const result of outcome.results) this.#recordCollector(result, finished);
     const m = this.#metrics;
     m.partner_center_poll_duration_seconds.observe((outcome.finishedAt - outcome.startedAt) / 1000);
-    m.partner_center_up.set(outcome.ok ? 1 : 0);
+    this.#polled = true;
+    m.partner_center_up.set(outcome.ok && this.#allOk() ? 1 : 0);
     if (outcome.ok) m.partner_center_last_success_timestamp_seconds.set(finished);
     this.#scrape.markChanged();
+  }
+
+  /** A crawl collector's crawl ended: its collector metrics, and partner_center_up with them. */
+  recordCrawl(result: CollectorOutcome, finishedSeconds: number): void {
+    this.#recordCollector(result, finishedSeconds);
+    // Before the first poll, up stays 0 (nothing is known of the polled collectors yet).
+    if (this.#polled) this.#metrics.partner_center_up.set(this.#allOk() ? 1 : 0);
+    this.#scrape.markChanged();
+  }
+
+  #allOk(): boolean {
+    return [...this.#ok.values()].every(Boolean);
   }
 
   #recordCollector(result: CollectorOutcome, finishedSeconds: number): void {
     const m = this.#metrics;
     const labels = { collector: result.collector.name };
+    if (result.ok || result.reason !== "aborted") this.#ok.set(result.collector.name, result.ok);
     m.partner_center_collector_duration_seconds.set(labels, result.durationMs / 1000);
     if (!result.ok) {
       m.partner_center_collector_success.set(labels, 0);

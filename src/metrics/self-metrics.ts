@@ -6,7 +6,7 @@ import { BUILD_INFO } from "../version.js";
 
 /** What the series present at start depend on: the enabled collectors and the build. */
 export interface MetricsStart {
-  readonly collectors: readonly Pick<Collector, "name" | "skipReasons">[];
+  readonly collectors: readonly Pick<Collector, "name" | "skipReasons" | "mode">[];
   readonly version: string;
 }
 
@@ -36,6 +36,9 @@ export const REFRESH_RESULTS: readonly RefreshResult[] = [
   "error",
 ];
 
+/** Where a crawl's parts stand in the current crawl. */
+export const CRAWL_STATES = ["done", "failed", "pending"] as const;
+
 const none = (): readonly StartSeries[] => [];
 const unlabelled = (value: number) => (): readonly StartSeries[] => [{ labels: {}, value }];
 const perCollector = ({ collectors }: MetricsStart): readonly StartSeries[] =>
@@ -47,6 +50,20 @@ const perCollectorFailure = ({ collectors }: MetricsStart): readonly StartSeries
 const perCollectorSkip = ({ collectors }: MetricsStart): readonly StartSeries[] =>
   collectors.flatMap((c) =>
     c.skipReasons.map((reason) => ({ labels: { collector: c.name, reason }, value: 0 })),
+  );
+const crawlers = ({ collectors }: MetricsStart) => collectors.filter((c) => c.mode === "crawl");
+const perCrawler = (start: MetricsStart): readonly StartSeries[] =>
+  crawlers(start).map((c) => ({ labels: { collector: c.name }, value: 0 }));
+const perCrawlerState = (start: MetricsStart): readonly StartSeries[] =>
+  crawlers(start).flatMap((c) =>
+    CRAWL_STATES.map((state) => ({ labels: { collector: c.name, state }, value: 0 })),
+  );
+const perCrawlerFailure = (start: MetricsStart): readonly StartSeries[] =>
+  crawlers(start).flatMap((c) =>
+    FAILURE_REASONS.filter((r) => r !== "aborted").map((reason) => ({
+      labels: { collector: c.name, reason },
+      value: 0,
+    })),
   );
 const perRefreshResult = (): readonly StartSeries[] =>
   REFRESH_RESULTS.map((result) => ({ labels: { result }, value: 0 }));
@@ -125,6 +142,34 @@ export const SELF_METRICS = [
     help: "Items received but not exported (unusable or duplicate), by reason.",
     labelNames: ["collector", "reason"],
     start: perCollectorSkip,
+  },
+  {
+    name: "partner_center_crawl_customers",
+    type: "gauge",
+    help: "Customers of the current crawl of a crawl collector (customer-subscriptions), by state: done, failed (they keep their last good series) or pending.",
+    labelNames: ["collector", "state"],
+    start: perCrawlerState,
+  },
+  {
+    name: "partner_center_crawl_customer_failures_total",
+    type: "counter",
+    help: "Customers whose answer a crawl could not use (they keep their last good series), by collector and reason.",
+    labelNames: ["collector", "reason"],
+    start: perCrawlerFailure,
+  },
+  {
+    name: "partner_center_crawl_last_complete_timestamp_seconds",
+    type: "gauge",
+    help: "When the collector's last complete crawl (every customer visited) ended, in Unix seconds (0: none yet).",
+    labelNames: ["collector"],
+    start: perCrawler,
+  },
+  {
+    name: "partner_center_crawl_requests_per_minute",
+    type: "gauge",
+    help: "The pace the crawl allows itself now, in requests a minute: the configured limit, lower after a 429.",
+    labelNames: ["collector"],
+    start: none,
   },
   {
     name: "partner_center_api_requests_total",

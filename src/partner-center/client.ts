@@ -43,6 +43,14 @@ export interface RequestContext {
   /** One per poll: every request of a poll carries it. */
   readonly correlationId: string;
   readonly signal?: AbortSignal;
+  /** The endpoint as the request metric names it (a path template); default: the path. */
+  readonly endpoint?: string;
+  /** More request headers (a continuation token, say). */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Awaited before every attempt, retries included (a collector's request pace). */
+  readonly beforeAttempt?: (signal?: AbortSignal) => Promise<void>;
+  /** Every attempt's outcome, as the request metric counts it (a 429 slows a crawl down). */
+  readonly onAttempt?: (code: string) => void;
 }
 
 const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
@@ -73,7 +81,7 @@ export class PartnerCenterClient {
   /** GETs `path` and returns its JSON body unparsed: whole with parse(), or a part at a time. */
   async getJsonBody(path: string, context: RequestContext): Promise<JsonBody> {
     const { tokens, observer, logger } = this.#options;
-    const endpoint = new URL(path, `${this.#options.baseUrl}/`).pathname;
+    const endpoint = context.endpoint ?? new URL(path, `${this.#options.baseUrl}/`).pathname;
     // MS-RequestId is an idempotency key: kept when retrying after no answer, renewed after any answer.
     const info = {
       method: "GET",
@@ -90,16 +98,21 @@ export class PartnerCenterClient {
           Accept: "application/json",
           "MS-CorrelationId": context.correlationId,
           "X-Locale": this.#options.locale,
+          ...context.headers,
         },
         ...(context.signal !== undefined ? { signal: context.signal } : {}),
         maxBodyBytes: this.#options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
         retryStatuses: RETRY_STATUSES,
         beforeAttempt: async (request) => {
+          await context.beforeAttempt?.(context.signal);
           accessToken = await tokens.getAccessToken(context.signal);
           request.headers.set("Authorization", `Bearer ${accessToken}`);
           request.headers.set("MS-RequestId", info.requestId);
         },
-        onAttempt: (code) => observer.onRequest(endpoint, code),
+        onAttempt: (code) => {
+          observer.onRequest(endpoint, code);
+          context.onAttempt?.(code);
+        },
         // An access token can be revoked before it expires: refresh once, then retry.
         retryOnceOn: (status) => {
           if (status !== 401) return false;

@@ -1,12 +1,20 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
-import type { CollectContext, Collector, CollectorOptions } from "../collectors/collector.js";
+import {
+  type CollectContext,
+  type Collector,
+  type CollectorOptions,
+  isCrawlCollector,
+  type PollCollector,
+} from "../collectors/collector.js";
 import { formatDuration } from "../config/duration.js";
 import { AbortedError, DeadlineError, ExporterError } from "../errors/exporter-error.js";
 import { linkedAbort } from "../net/linked-abort.js";
+import { CrawlLoop, type CrawlSink } from "./crawl-loop.js";
 import type { CollectorOutcome, PollOutcome, PollSink } from "./poll-outcome.js";
 import { PollStatus } from "./poll-status.js";
 
+export type { CrawlSink } from "./crawl-loop.js";
 export type { CollectorOutcome, PollOutcome, PollSink } from "./poll-outcome.js";
 
 export interface PollerOptions {
@@ -15,46 +23,77 @@ export interface PollerOptions {
   readonly collectorOptions: CollectorOptions;
   readonly intervalMs: number;
   readonly timeoutMs: number;
-  readonly sink: PollSink;
+  /** Takes crawls too when a crawl collector is enabled. */
+  readonly sink: PollSink & Partial<CrawlSink>;
   readonly logger: Logger;
   readonly now?: () => number;
 }
 
 const MAX_SKIP_EXAMPLES = 3;
 
-/** Polls on an interval, one poll at a time, each poll under an overall deadline. */
+/**
+ * Polls on an interval, one poll at a time, each poll under an overall deadline; crawl collectors
+ * run beside the polls on the same schedule, one crawl at a time each, without the deadline.
+ */
 export class Poller {
   /** What the polls so far came to: /readyz and the landing page read it. */
   readonly status = new PollStatus();
   readonly #options: PollerOptions;
+  readonly #polled: readonly PollCollector[];
+  readonly #crawls: readonly CrawlLoop[];
   readonly #now: () => number;
   readonly #stop = new AbortController();
-  #timer: NodeJS.Timeout | undefined;
+  readonly #timers = new Set<NodeJS.Timeout>();
   #inflight: Promise<PollOutcome> | undefined;
 
   constructor(options: PollerOptions) {
     this.#options = options;
     this.#now = options.now ?? Date.now;
+    this.#polled = options.collectors.filter((c): c is PollCollector => !isCrawlCollector(c));
+    const { sink } = options;
+    this.#crawls = options.collectors.filter(isCrawlCollector).map((collector) => {
+      if (sink.crawlRecorder === undefined) throw new Error("a crawl collector needs a crawl sink");
+      const recorder = sink.crawlRecorder(collector);
+      return new CrawlLoop({ ...options, collector, recorder, now: this.#now });
+    });
   }
 
-  /** First poll now, then one every interval (measured start to start; a slow poll never stacks). */
+  /**
+   * First poll (and crawl) now, then one every interval, measured start to start: a slow one
+   * never stacks, the next starts when it ends.
+   */
   start(): void {
+    this.#every(() => this.pollOnce());
+    for (const crawl of this.#crawls) this.#every(() => crawl.crawlOnce(this.#stop.signal));
+  }
+
+  #every(task: () => Promise<unknown>): void {
     const loop = async (): Promise<void> => {
       if (this.#stop.signal.aborted) return;
       const started = this.#now();
-      await this.pollOnce();
+      await task();
       if (this.#stop.signal.aborted) return;
       const wait = Math.max(0, started + this.#options.intervalMs - this.#now());
-      this.#timer = setTimeout(() => void loop(), wait);
+      const timer = setTimeout(() => {
+        this.#timers.delete(timer);
+        void loop();
+      }, wait);
+      this.#timers.add(timer);
     };
     void loop();
   }
 
-  /** Stops the schedule and cancels a poll in flight; resolves when it has wound down. */
+  /** Every crawl collector's crawl, now (or the one running): for tests and the demo. */
+  crawlOnce(): Promise<CollectorOutcome[]> {
+    return Promise.all(this.#crawls.map((crawl) => crawl.crawlOnce(this.#stop.signal)));
+  }
+
+  /** Stops the schedule and cancels a poll or crawl in flight; resolves when they have wound down. */
   async stop(): Promise<void> {
-    clearTimeout(this.#timer);
+    for (const timer of this.#timers) clearTimeout(timer);
     this.#stop.abort(new AbortedError("shutting down"));
     await this.#inflight?.catch(() => undefined);
+    await Promise.all(this.#crawls.map((crawl) => crawl.running?.catch(() => undefined)));
   }
 
   /** Runs a poll, or joins the one already running. */
@@ -66,7 +105,8 @@ export class Poller {
   }
 
   async #poll(): Promise<PollOutcome> {
-    const { collectors, client, timeoutMs, sink } = this.#options;
+    const { client, timeoutMs, sink } = this.#options;
+    const collectors = this.#polled;
     const correlationId = randomUUID();
     const logger = this.#options.logger.child({ correlationId });
     const startedAt = this.#now();
@@ -105,7 +145,7 @@ export class Poller {
   }
 
   async #collect(
-    collector: Collector,
+    collector: PollCollector,
     context: CollectContext,
     logger: Logger,
   ): Promise<CollectorOutcome> {

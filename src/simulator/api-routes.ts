@@ -15,6 +15,9 @@ export interface ApiContext {
   readonly authorized: (req: Request) => boolean;
 }
 
+/** A resource the partner does not have (an unknown customer): the API's 404. */
+export class NotFoundError extends Error {}
+
 /** One API endpoint: where it is, which fault target it is, and what it answers. */
 export interface ApiRoute {
   readonly path: string | string[];
@@ -57,6 +60,10 @@ export function installApiRoute(app: Express, context: ApiContext, route: ApiRou
     try {
       body = route.produce(req);
     } catch (error) {
+      if (error instanceof NotFoundError) {
+        sendJson(res, 404, apiErrorBody(404, undefined, quirks));
+        return;
+      }
       if (!(error instanceof AnalyticsQueryError)) throw error;
       sendJson(res, 400, faultBody("400", error.message, quirks));
       return;

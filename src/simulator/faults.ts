@@ -1,7 +1,14 @@
 import type { Response } from "express";
 
 /** The simulator's endpoints a fault can target. */
-export type Endpoint = "usage" | "deployment" | "customer-usage" | "customer-deployment" | "token";
+export type Endpoint =
+  | "usage"
+  | "deployment"
+  | "customer-usage"
+  | "customer-deployment"
+  | "customers"
+  | "subscriptions"
+  | "token";
 
 /** A planned misbehaviour of the simulator, for tests and demos of failure handling. */
 export interface Fault {

@@ -12,6 +12,8 @@ export const QUIRKS = {
   "v1-string-numbers": 'v1 token answers carry numbers as strings (`"expires_in": "3599"`)',
   "offsetless-datetimes": "commercial rows' `processedDateTime` has no UTC offset",
   "plain-throttle-body": "a 429 body is `{statusCode, message}`, not the fault schema",
+  "v1-next-link":
+    "the customer list's next link repeats the API version (`/v1//v1/customers?size=500&seekOperation=Next`)",
   "aadsts-trace-body":
     "Entra ID errors carry trace lines in `error_description`, `error_codes`, ids and `error_uri`",
 } as const;

@@ -8,6 +8,8 @@ export interface RecordedRequest {
   authorized: boolean;
   /** The status answered; 0 while unanswered (or never, for a hang). */
   status: number;
+  /** When it arrived, by the simulator's clock (a test proves a pace with it). */
+  readonly at: number;
 }
 
 const MAX_RECORDED = 1000;
@@ -16,7 +18,10 @@ const MAX_RECORDED = 1000;
  * Express middleware that records every request into `requests` (the newest 1000) on arrival, so
  * a request still waiting on a delay fault is already visible; routes find it in `res.locals`.
  */
-export function recordRequests(requests: RecordedRequest[]): RequestHandler {
+export function recordRequests(
+  requests: RecordedRequest[],
+  now: () => number = Date.now,
+): RequestHandler {
   return (req: Request, res: Response, next: NextFunction): void => {
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(req.headers)) {
@@ -28,6 +33,7 @@ export function recordRequests(requests: RecordedRequest[]): RequestHandler {
       headers,
       authorized: false,
       status: 0,
+      at: now(),
     };
     requests.push(record);
     if (requests.length > MAX_RECORDED) requests.shift();

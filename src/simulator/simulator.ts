@@ -6,10 +6,11 @@ import express, { type Request } from "express";
 import {
   CUSTOMER_DEPLOYMENT_PATH,
   CUSTOMER_USAGE_PATH,
+  CUSTOMERS_PATH,
   LICENSE_DEPLOYMENT_PATH,
   LICENSE_USAGE_PATH,
 } from "../partner-center/paths.js";
-import { type ApiContext, installApiRoute, installNotFound } from "./api-routes.js";
+import { type ApiContext, installApiRoute, installNotFound, NotFoundError } from "./api-routes.js";
 import { type AuthorityOptions, SimulatedAuthority } from "./authority.js";
 import { CommercialPages, type NextLinkStyle, pageOf } from "./commercial-pages.js";
 import { installControlPlane } from "./control-plane.js";
@@ -17,6 +18,7 @@ import { demoUsageItems, partnerDeploymentItems } from "./demo-data.js";
 import { FaultQueue } from "./faults.js";
 import { byteOrderMark, type Quirk, quirkSet } from "./quirks.js";
 import { type RecordedRequest, recordRequests } from "./request-log.js";
+import { SubscriptionPages } from "./subscription-pages.js";
 
 export { aadErrorBody } from "./authority.js";
 export type { NextLinkStyle } from "./commercial-pages.js";
@@ -52,6 +54,7 @@ export class PartnerCenterSimulator {
   readonly #quirks: ReadonlySet<Quirk>;
   readonly #tls: SimulatorOptions["tls"];
   readonly #commercial: CommercialPages;
+  readonly #subscriptions: SubscriptionPages;
   #server: Server | undefined;
 
   constructor(options: SimulatorOptions = {}) {
@@ -62,6 +65,11 @@ export class PartnerCenterSimulator {
     this.#commercial = new CommercialPages({
       customers: options.customers ?? DEMO_CUSTOMERS,
       nextLinks: options.nextLinks ?? "absolute",
+      quirks: this.#quirks,
+      now: this.#now,
+    });
+    this.#subscriptions = new SubscriptionPages({
+      rows: () => this.#commercial.customerRows(),
       quirks: this.#quirks,
       now: this.#now,
     });
@@ -113,6 +121,21 @@ export class PartnerCenterSimulator {
   /** New customer data (another seed), as after Partner Center's next aggregation. */
   setCustomerSeed(seed: number): void {
     this.#commercial.setSeed(seed);
+  }
+
+  /** The customers `GET /v1/customers` lists (the commercial analytics' tenant ids). */
+  customers(): readonly { readonly id: string; readonly name: string }[] {
+    return this.#subscriptions.customers();
+  }
+
+  /** Serve this for a customer's subscriptions (an items array, or any body); undefined: the data. */
+  setSubscriptions(customerId: string, body: unknown): void {
+    this.#subscriptions.setSubscriptions(customerId, body);
+  }
+
+  /** The partner no longer has this customer (gone from the list). */
+  removeCustomer(customerId: string): void {
+    this.#subscriptions.removeCustomer(customerId);
   }
 
   revokeRefreshToken(token: string): void {
@@ -170,7 +193,7 @@ export class PartnerCenterSimulator {
     const app = express();
     app.disable("x-powered-by");
     if (this.#quirks.has("utf8-bom")) app.use(byteOrderMark);
-    app.use(recordRequests(this.requests));
+    app.use(recordRequests(this.requests, this.#now));
     app.use(express.urlencoded({ extended: false, limit: "64kb" }));
     app.use(express.json({ limit: "64mb" }));
     this.authority.install(app, () => this.url);
@@ -180,7 +203,7 @@ export class PartnerCenterSimulator {
     return app;
   }
 
-  /** The four licence analytics endpoints. */
+  /** The four licence analytics endpoints, the customer list and the subscriptions. */
   #installApi(app: express.Express): void {
     const context: ApiContext = {
       faults: this.faults,
@@ -210,6 +233,21 @@ export class PartnerCenterSimulator {
         page: pageOf,
       });
     }
+    installApiRoute(app, context, {
+      path: CUSTOMERS_PATH,
+      endpoint: "customers",
+      produce: (req) => this.#subscriptions.customersPage(req, this.url),
+      page: (req) => this.#subscriptions.pageOf(req),
+    });
+    installApiRoute(app, context, {
+      path: `${CUSTOMERS_PATH}/:customerId/subscriptions`,
+      endpoint: "subscriptions",
+      produce: (req) => {
+        const body = this.#subscriptions.subscriptions(String(req.params.customerId));
+        if (body === undefined) throw new NotFoundError();
+        return body;
+      },
+    });
   }
 
   #authorized(req: Request): boolean {

@@ -1,6 +1,10 @@
 import { readFile } from "node:fs/promises";
 import { afterEach, describe, expect, it } from "vitest";
-import type { Collection, Collector, CollectorOptions } from "../../src/collectors/collector.js";
+import type {
+  Collection,
+  CollectorOptions,
+  PollCollector,
+} from "../../src/collectors/collector.js";
 import { customerDeploymentCollector } from "../../src/collectors/customer-deployment.js";
 import { customerUsageCollector } from "../../src/collectors/customer-usage.js";
 import { ALL_COLLECTORS } from "../../src/collectors/index.js";
@@ -100,7 +104,7 @@ describe("paging against the simulator", () => {
   });
 
   async function collect(
-    collector: Collector,
+    collector: PollCollector,
     options: Partial<CollectorOptions> = {},
   ): Promise<Collection> {
     const { client } = await clientStack(simulator);
@@ -195,7 +199,7 @@ describe("selectCollectors", () => {
 
   it("runs the seed's collector by default and every collector in --demo", () => {
     expect(names(undefined).collectors.map((c) => c.name)).toEqual(["partner-usage"]);
-    expect(names(undefined, [], true).collectors).toHaveLength(4);
+    expect(names(undefined, [], true).collectors).toHaveLength(5);
   });
 
   it("applies COLLECTORS, then --collector.NAME and --no-collector.NAME", () => {
@@ -211,8 +215,8 @@ describe("selectCollectors", () => {
 
   it("names unknown collectors, one line each", () => {
     expect(names(["partner-usage", "customers"], [["deploy", true]]).problems).toEqual([
-      'COLLECTORS (--collectors): unknown collector "customers" (known: partner-usage, partner-deployment, customer-usage, customer-deployment)',
-      "--collector.deploy: unknown collector (known: partner-usage, partner-deployment, customer-usage, customer-deployment)",
+      'COLLECTORS (--collectors): unknown collector "customers" (known: partner-usage, partner-deployment, customer-usage, customer-deployment, customer-subscriptions)',
+      "--collector.deploy: unknown collector (known: partner-usage, partner-deployment, customer-usage, customer-deployment, customer-subscriptions)",
     ]);
   });
 });

@@ -83,7 +83,8 @@ beforeAll(async () => {
     POLL_INTERVAL: "1s",
     MAX_RETRIES: "0",
     WEB_LISTEN_ADDRESS: "127.0.0.1:0",
-    COLLECTORS: "partner-usage,partner-deployment,customer-usage,customer-deployment",
+    COLLECTORS:
+      "partner-usage,partner-deployment,customer-usage,customer-deployment,customer-subscriptions",
   });
   const listening = await exporter.waitFor(/partner-center-exporter listening/, WAIT_MS);
   const exporterAddress = new URL((JSON.parse(listening) as { url: string }).url).host;

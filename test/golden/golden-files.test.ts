@@ -12,7 +12,11 @@ const sampleLines = (text: string): string[] =>
 
 describe("golden files: the expected expositions are themselves valid", () => {
   it("covers every golden file", () => {
-    expect(goldenFiles.sort()).toEqual(["customer-usage.prom", "seed-usage.prom"]);
+    expect(goldenFiles.sort()).toEqual([
+      "customer-subscriptions.prom",
+      "customer-usage.prom",
+      "seed-usage.prom",
+    ]);
   });
 
   it.each(goldenFiles)("%s passes promtool and both Python parsers, read alike", async (name) => {

@@ -1,7 +1,7 @@
 import type { CollectorOptions } from "../../src/collectors/collector.js";
 import { settingDefaults } from "../../src/config/load-config.js";
 
-const { customer, partner } = settingDefaults();
+const { customer, partner, subscriptions } = settingDefaults();
 
 /**
  * The settings' defaults (CUSTOMER_*, PARTNER_*), except the grouping: each collector's own by default. The
@@ -13,4 +13,7 @@ export const DEFAULT_COLLECTOR_OPTIONS: CollectorOptions = {
   customerMaxSeries: customer.maxSeries,
   customerPageSize: customer.pageSize,
   partnerMaxSeries: partner.maxSeries,
+  subscriptionRequestsPerMinute: subscriptions.requestsPerMinute,
+  subscriptionCustomerFilter: subscriptions.customerFilter,
+  subscriptionExcludeOffers: subscriptions.excludeOffers,
 };

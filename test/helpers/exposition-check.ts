@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { request } from "node:http";
 import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
-import type { Collection, Collector } from "../../src/collectors/collector.js";
+import type { Collection, Collector, PollCollector } from "../../src/collectors/collector.js";
 import { ExporterMetrics } from "../../src/metrics/exporter-metrics.js";
 import { DEFAULT_COLLECTOR_OPTIONS } from "./collector-options.js";
 
@@ -239,7 +239,7 @@ export async function metricsAfterCollection(
 
 /** Runs a collector on a fixed API body, as a poll would: the metrics that then serve it. */
 export async function metricsAfterPoll(
-  collector: Collector,
+  collector: PollCollector,
   body: unknown,
 ): Promise<ExporterMetrics> {
   const collection = await collector.collect({
@@ -253,7 +253,7 @@ export async function metricsAfterPoll(
 
 /** A collector's rendered families for a body, once every body serving them passed the checks. */
 export async function checkedCollectorExposition(
-  collector: Collector,
+  collector: PollCollector,
   body: unknown,
 ): Promise<string> {
   const metrics = await metricsAfterPoll(collector, body);

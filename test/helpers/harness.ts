@@ -67,6 +67,8 @@ export async function startHarness(
     if (result.kind !== "run") throw new Error(`bad test config: ${JSON.stringify(result)}`);
     const exporter = await startExporter(result.config, logs.logger, logs.scrubber, {});
     await exporter.poller.pollOnce();
+    // A crawl collector's first crawl, started with the poller (none unless one is enabled).
+    await exporter.poller.crawlOnce();
     return exporter;
   };
   const harness: Harness = {

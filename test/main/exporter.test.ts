@@ -327,6 +327,7 @@ describe("the demo", () => {
     const logs = captureLogs("info");
     const exporter = await startExporter(result.config, logs.logger, logs.scrubber, {});
     await exporter.poller.pollOnce();
+    await exporter.poller.crawlOnce();
     return exporter;
   }
 

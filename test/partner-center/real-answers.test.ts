@@ -4,11 +4,14 @@ import { AuthError } from "../../src/auth/errors.js";
 import { parseTokenError, TokenClient } from "../../src/auth/token-client.js";
 import { parseApiDateTime } from "../../src/partner-center/datetime.js";
 import { ApiHttpError, parseApiFault } from "../../src/partner-center/errors.js";
+import { nextLinkPath } from "../../src/partner-center/paging.js";
 import {
   CUSTOMER_DEPLOYMENT_PATH,
   CUSTOMER_USAGE_PATH,
   LICENSE_USAGE_PATH,
 } from "../../src/partner-center/paths.js";
+import { normaliseNextUri, readCollection } from "../../src/partner-center/resource-collection.js";
+import { readCustomer } from "../../src/partner-center/subscriptions.js";
 import { PartnerCenterSimulator } from "../../src/simulator/simulator.js";
 import { clientStack } from "../helpers/client-stack.js";
 import { type FixtureServer, startFixtureServer } from "../helpers/fixture-server.js";
@@ -49,6 +52,23 @@ async function exporterOn(
 }
 
 describe("real Partner Center answers", () => {
+  it("a customer page's next link that repeats /v1 (Partner-Center-PowerShell #379) is the next page of /v1/customers", async () => {
+    const body = JSON.parse(await fixture("partner-center-powershell-379-v1-v1-next-link.json"));
+    const page = readCollection(body, "customers");
+    expect(page.items.map(readCustomer)).toEqual([
+      { id: "5f3e1a2b-7c4d-4e8f-9a0b-1c2d3e4f5a6b", name: "Contoso" },
+      { id: "8a9b0c1d-2e3f-4a5b-8c6d-7e8f9a0b1c2d", name: "Fabrikam" },
+    ]);
+    const uri = page.next?.uri ?? "";
+    expect(uri).toContain("/v1//v1/customers");
+    const base = "https://api.partnercenter.microsoft.com";
+    expect(nextLinkPath(base, normaliseNextUri(uri))).toBe(
+      "/v1/customers?size=500&seekOperation=Next",
+    );
+    expect(page.next?.continuationToken).toBe("AAAAAAAAAAAAAAAAAAAAAA");
+    // The crawl against the simulator's switch of it: test/collectors/customer-subscriptions.test.ts.
+  });
+
   it("a UTF-8 BOM before the usage body (partner-center-client-readme-2025) is not part of the JSON", async () => {
     const raw = await readFile(
       new URL(

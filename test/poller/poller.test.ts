@@ -1,17 +1,18 @@
 import { describe, expect, it } from "vitest";
-import type { Collector } from "../../src/collectors/collector.js";
+import type { CrawlCollector, PollCollector } from "../../src/collectors/collector.js";
 import { InvalidResponseError } from "../../src/partner-center/errors.js";
+import type { CrawlRecorder } from "../../src/poller/crawl-loop.js";
 import type { PollOutcome } from "../../src/poller/poll-outcome.js";
 import { Poller } from "../../src/poller/poller.js";
 import { DEFAULT_COLLECTOR_OPTIONS } from "../helpers/collector-options.js";
 import { captureLogs } from "../helpers/log-sink.js";
 
 function pollerWith(
-  collect: Collector["collect"],
+  collect: PollCollector["collect"],
   onPollComplete: (o: PollOutcome) => unknown,
   logs = captureLogs(),
 ) {
-  const collector: Collector = {
+  const collector: PollCollector = {
     name: "only",
     defaultEnabled: true,
     description: "the only collector",
@@ -30,7 +31,7 @@ function pollerWith(
   });
 }
 
-const ok: Collector["collect"] = async () => ({ series: new Map(), received: 0, skipped: [] });
+const ok: PollCollector["collect"] = async () => ({ series: new Map(), received: 0, skipped: [] });
 
 describe("the poller's status", () => {
   it("turns ready only once the sink has the poll (its series are served)", async () => {
@@ -97,5 +98,70 @@ describe("the poller's status", () => {
     await polling;
     expect(sunk).toEqual([]);
     expect([poller.status.lastPollAt, poller.status.lastPollOk]).toEqual([undefined, undefined]);
+  });
+});
+
+describe("a crawl collector beside the polls", () => {
+  function crawlingPoller(crawl: CrawlCollector["crawl"]) {
+    const events: string[] = [];
+    const collector: CrawlCollector = {
+      name: "crawler",
+      mode: "crawl",
+      defaultEnabled: false,
+      description: "a crawl",
+      families: [],
+      skipReasons: [],
+      crawl,
+    };
+    const recorder: CrawlRecorder = {
+      listed: (n) => events.push(`listed ${n}`),
+      part: (key) => events.push(`part ${key}`),
+      failed: (key, reason) => events.push(`failed ${key} ${reason}`),
+      pace: (n) => events.push(`pace ${n}`),
+      complete: async (outcome, keep) =>
+        void events.push(`complete ${outcome.ok} ${[...(keep ?? [])].join(",")}`),
+    };
+    const poller = new Poller({
+      collectors: [collector],
+      client: { getJson: async () => ({}), baseUrl: "http://127.0.0.1" },
+      collectorOptions: DEFAULT_COLLECTOR_OPTIONS,
+      intervalMs: 60_000,
+      timeoutMs: 20,
+      sink: { onPollComplete: () => undefined, crawlRecorder: () => recorder },
+      logger: captureLogs().logger,
+    });
+    return { poller, events };
+  }
+
+  it("runs without the poll's deadline and reports each part, then the end", async () => {
+    const { poller, events } = crawlingPoller(async ({ progress }) => {
+      progress.listed(2);
+      // Longer than the poll deadline (20 ms): a crawl is not a poll.
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      progress.part("a", { series: new Map(), received: 0, skipped: [] });
+      progress.failed("b", "http_error", "500");
+      return { keep: new Set(["a", "b"]), received: 0, skipped: [], failed: 1 };
+    });
+    const [outcome] = await poller.crawlOnce();
+    expect(outcome?.ok).toBe(true);
+    expect(events).toEqual(["listed 2", "part a", "failed b http_error", "complete true a,b"]);
+  });
+
+  it("is cancelled by stop, and reports no end", async () => {
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    const { poller, events } = crawlingPoller(
+      ({ signal }) =>
+        new Promise((_resolve, reject) => {
+          started();
+          signal.addEventListener("abort", () => reject(signal.reason));
+        }),
+    );
+    poller.start();
+    await running;
+    await poller.stop();
+    expect(events).toEqual([]);
   });
 });

@@ -93,6 +93,15 @@ const OBSERVE: Record<Quirk, (sim: PartnerCenterSimulator) => Promise<boolean>> 
     expect(when).toMatch(/^\d{4}-\d\d-\d\dT00:00:00/);
     return /T00:00:00$/.test(when);
   },
+  "v1-next-link": async (sim) => {
+    const response = await fetch(`${sim.url}/v1/customers?size=5`, {
+      headers: { Authorization: `Bearer ${await accessToken(sim)}` },
+    });
+    const links = (await raw(response)).json.links as { next?: { uri?: string } };
+    const uri = String(links.next?.uri);
+    expect(uri).toMatch(/customers\?size=5&seekOperation=Next$/);
+    return uri.includes("/v1//v1/customers");
+  },
   "plain-throttle-body": async (sim) => {
     sim.faults.push({ target: "usage", status: 429, retryAfter: "7" });
     const response = await fetch(`${sim.url}${LICENSE_USAGE_PATH}`, {
