@@ -3,6 +3,7 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from "n
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import type { ListenAddress } from "../config/listen-address.js";
+import type { HttpObserver } from "../metrics/http-recorder.js";
 import type { AppOptions } from "./app.js";
 import {
   describeTarget,
@@ -129,6 +130,8 @@ export interface ServeOptions extends AppOptions {
   /** --web.config.file; undefined: plain HTTP, no auth. */
   readonly webConfigFile: string | undefined;
   readonly limits?: Partial<HttpLimits>;
+  /** Where refusals and unusable web config reloads are counted. */
+  readonly httpObserver?: HttpObserver;
 }
 
 /**
@@ -137,7 +140,7 @@ export interface ServeOptions extends AppOptions {
  * is reported as a ListenError naming the setting and the address.
  */
 export async function serve(options: ServeOptions): Promise<RunningServer> {
-  const web = await loadWebConfig(options.webConfigFile, options.logger);
+  const web = await loadWebConfig(options.webConfigFile, options.logger, options.httpObserver);
   const handler = createRequestListener({ ...options, live: web?.live });
   const targets: ListenTarget[] = options.systemdSocket
     ? systemdTargets(options.env ?? process.env)
