@@ -125,7 +125,7 @@ async function startExporter(readOnlyRoot: boolean): Promise<Exporter> {
   await chmod(stateDir, 0o700);
   const port = await freePort();
   const [command = "node", ...entryArgs] = ENTRYPOINT.map((a) =>
-    a.startsWith(`${WORKDIR}/`) ? join(appDir, a.slice(WORKDIR.length + 1)) : a,
+    a.replaceAll(`${WORKDIR}/`, `${appDir}/`),
   );
   const argv = [command, ...entryArgs, "--demo", `--web.listen-address=127.0.0.1:${port}`];
   const env = {
