@@ -54,7 +54,7 @@ export function pipelineGate(
 }
 
 interface ParserHook {
-  onIncoming?: (req: IncomingMessage, keepAlive: boolean) => number;
+  onIncoming?: (req: IncomingMessage, ...rest: unknown[]) => number;
 }
 
 /**
@@ -68,5 +68,5 @@ export function dropRequestsAfterClose(socket: Socket): void {
   const parser = (socket as Socket & { parser?: ParserHook | null }).parser;
   const onIncoming = parser?.onIncoming;
   if (parser == null || typeof onIncoming !== "function") return;
-  parser.onIncoming = (req, keepAlive) => (socket.destroyed ? 0 : onIncoming(req, keepAlive));
+  parser.onIncoming = (req, ...rest) => (socket.destroyed ? 0 : onIncoming(req, ...rest));
 }
