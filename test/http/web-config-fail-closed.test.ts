@@ -2,11 +2,13 @@ import { execFileSync } from "node:child_process";
 import { mkdir, mkdtemp, rm, symlink, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { connect as connectTls, type TLSSocket } from "node:tls";
 import bcrypt from "bcryptjs";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { MAX_FILE_BYTES } from "../../src/http/file-snapshot.js";
 import type { RunningServer } from "../../src/http/server.js";
 import { counterValue, serveHttpLayer, serveObserved } from "./http-layer.js";
+import { TESTDATA } from "./toolkit-corpus.js";
 
 /**
  * issue 19 section 4: a web config file that becomes empty, unreadable, not a regular file or too
@@ -43,6 +45,28 @@ async function start(name: string) {
   const kept = () =>
     counterValue(observed.metrics, "partner_center_exporter_web_config_reload_failures_total");
   return { file, logs: observed.logs, statuses, kept };
+}
+
+/** A TLS connection kept open: next() sends one more request on it and returns its status. */
+function tlsSession(port: number): { socket: TLSSocket; next(): Promise<string | undefined> } {
+  const socket = connectTls({ host: "127.0.0.1", port, rejectUnauthorized: false });
+  let received = "";
+  socket.on("data", (c: Buffer) => {
+    received += c.toString("latin1");
+  });
+  let sent = 0;
+  const statuses = () => [...received.matchAll(/HTTP\/1\.1 (\d+)/g)].map((m) => m[1]);
+  return {
+    socket,
+    async next() {
+      sent++;
+      socket.write("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
+      for (let i = 0; i < 300 && statuses().length < sent; i++) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      return statuses()[sent - 1];
+    },
+  };
 }
 
 type Fault = (file: string) => Promise<void>;
@@ -115,6 +139,26 @@ describe("the web config file fails closed", () => {
     await writeFile(file, "basic_auth_users: {}\n");
     expect(await statuses()).toEqual([200, 200]);
     expect(await kept()).toBe(0);
+  });
+
+  it("over TLS, on a keep-alive connection opened before the file was emptied, too", async () => {
+    const file = join(dir, "tls-users.yml");
+    const tls = `tls_server_config:\n  cert_file: ${join(TESTDATA, "server.crt")}\n  key_file: ${join(TESTDATA, "server.key")}\n`;
+    await writeFile(file, `${tls}${USERS}`);
+    server = await serveHttpLayer(file);
+    const port = Number(new URL(server.url).port);
+    const kept = tlsSession(port);
+    try {
+      expect(await kept.next()).toBe("401");
+      await truncate(file, 0);
+      expect(await kept.next()).toBe("401");
+      // A new connection gets the last good TLS and users too.
+      const fresh = tlsSession(port);
+      expect(await fresh.next()).toBe("401");
+      fresh.socket.destroy();
+    } finally {
+      kept.socket.destroy();
+    }
   });
 
   it("starting on an empty file is the toolkit's no TLS, no auth", async () => {
