@@ -92,7 +92,8 @@ export function createRequestListener(options: RequestListenerOptions): HttpHand
     }
     const state = live.current();
     if (!state.ok) {
-      // Fail closed: without the file, who may see what is unknown.
+      // Fail closed: without a good read, who may see what is unknown (once serving, the last good
+      // configuration is kept instead, so this is only a guard).
       plain(res, 500, "internal error\n");
       return;
     }
