@@ -2,7 +2,8 @@
 //   (a) the exporter's /metrics in demo mode
 //   (b) the ceiling: a bare node:http server returning the very same bytes and headers
 //   (c) the obvious peer: Express + prom-client register.metrics() per request, same metric set
-// then the Go tools users would pick instead (bench/peers.mjs), the large poll and the idle figures.
+// then the Go tools users would pick instead (bench/peers.mjs), the large poll and the idle figures,
+// and hostile clients (bench/hostile-clients.mjs).
 // Each server runs in its own process, the load generator (autocannon) in another; rounds
 // alternate between the servers; the table shows the median round. Everything on 127.0.0.1.
 // Usage: npm run build && node bench/compare.mjs [--duration=5] [--rounds=3] [--connections=1,10,50]
@@ -196,6 +197,8 @@ try {
       printPartnerLarge();
       printSubscriptionCrawl();
     }
+    // Hostile scrapers (issue 19): unread pipelined floods and wrong-password floods.
+    process.stdout.write(execFileSync(process.execPath, [here("./hostile-clients.mjs")]));
   }
 } finally {
   for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");

@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// First: no inspector on SIGUSR1 from the moment the process runs.
+import "./main/no-inspector-signal.js";
 import { readFileSync } from "node:fs";
 import { ALL_COLLECTORS } from "./collectors/index.js";
 import { renderHelp } from "./config/help.js";

@@ -125,6 +125,7 @@ async function startServer(
       systemdSocket,
       env: process.env,
       webConfigFile: configFile,
+      httpObserver: metrics.httpObserver,
     });
   } catch (error) {
     if (error instanceof WebConfigError || error instanceof ListenError) {

@@ -1,11 +1,6 @@
 import { createHmac, randomBytes } from "node:crypto";
-import { createRequire } from "node:module";
-import type bcryptjs from "bcryptjs";
 import { comparableHash } from "./bcrypt-hash.js";
-
-const require = createRequire(import.meta.url);
-// Loaded only when basic auth is configured.
-let bcrypt: typeof bcryptjs | undefined;
+import { PasswordCheckPool } from "./password-checks.js";
 
 /**
  * exporter-toolkit's hash of "fakepassword", checked when the user is unknown, so a wrong user
@@ -52,33 +47,54 @@ export class VerdictCache<V> {
   }
 }
 
-function compare(password: string, hash: string): Promise<boolean> {
-  const comparable = comparableHash(hash);
-  if (comparable === undefined) return Promise.resolve(false);
-  bcrypt ??= require("bcryptjs") as typeof bcryptjs;
-  return bcrypt.compare(password, comparable).catch(() => false);
-}
+/** A check's outcome; busy: too many checks waiting, refused without one. */
+export type Verdict = "granted" | "denied" | "busy";
 
 /**
  * Verifies a user against the users of the file as it is now. bcrypt is slow on purpose (tens of
- * ms), so verdicts are cached by user, hash and password, as the toolkit does: a changed hash is
- * a new entry. Keys are keyed digests, so the cache never holds a password.
+ * ms), so it runs in worker threads with a bounded queue, and verdicts are cached by user, hash
+ * and password, as the toolkit does: a changed hash is a new entry. Granted and denied verdicts
+ * have a cache each, so a flood of wrong passwords never pushes a correct one out. Keys are keyed
+ * digests, so the caches never hold a password.
  */
 export class BasicAuthVerifier {
-  readonly #verdicts = new VerdictCache<Promise<boolean>>();
+  readonly #granted = new VerdictCache<true>();
+  readonly #denied = new VerdictCache<true>();
+  /** Concurrent checks of one credential share the work. */
+  readonly #inFlight = new Map<string, Promise<Verdict>>();
   readonly #key = randomBytes(32);
+  readonly #pool: PasswordCheckPool;
 
-  verify(users: ReadonlyMap<string, string>, user: string, password: string): Promise<boolean> {
+  constructor(pool: PasswordCheckPool = new PasswordCheckPool()) {
+    this.#pool = pool;
+  }
+
+  verify(users: ReadonlyMap<string, string>, user: string, password: string): Promise<Verdict> {
     const known = users.get(user);
     const hash = known ?? DUMMY_HASH;
     const key = createHmac("sha256", this.#key)
       .update(JSON.stringify([user, hash, password]))
       .digest("base64");
-    const cached = this.#verdicts.get(key);
-    if (cached !== undefined) return cached;
-    // Concurrent checks of one credential share the work.
-    const verdict = compare(password, hash).then((match) => match && known !== undefined);
-    this.#verdicts.set(key, verdict);
+    if (this.#granted.get(key)) return Promise.resolve("granted");
+    if (this.#denied.get(key)) return Promise.resolve("denied");
+    const pending = this.#inFlight.get(key);
+    if (pending !== undefined) return pending;
+    const comparable = comparableHash(hash);
+    const match =
+      comparable === undefined ? Promise.resolve(false) : this.#pool.check(password, comparable);
+    if (match === undefined) return Promise.resolve("busy");
+    const verdict = match.then((ok): Verdict => {
+      this.#inFlight.delete(key);
+      const granted = ok && known !== undefined;
+      (granted ? this.#granted : this.#denied).set(key, true);
+      return granted ? "granted" : "denied";
+    });
+    this.#inFlight.set(key, verdict);
     return verdict;
+  }
+
+  /** Stops the password-check workers. */
+  close(): Promise<void> {
+    return this.#pool.close();
   }
 }

@@ -2,11 +2,20 @@ import type { IncomingMessage, RequestListener, ServerResponse } from "node:http
 import { type AppOptions, createApp, NOSNIFF } from "./app.js";
 import { BASIC_AUTH_CHALLENGE, BasicAuthVerifier, parseBasicAuth } from "./basic-auth.js";
 import type { LiveWebConfig } from "./live-web-config.js";
+import { pipelineGate } from "./pipeline-gate.js";
+import type { Refusals } from "./refusals.js";
 import { writeScrape } from "./scrape.js";
 
 export interface RequestListenerOptions extends AppOptions {
   /** --web.config.file as it is now: users and headers, read for every request. */
   readonly live?: LiveWebConfig | undefined;
+  readonly refusals: Refusals;
+}
+
+/** The listener, and what stops its password-check workers. */
+export interface HttpHandler {
+  readonly listener: RequestListener;
+  close(): Promise<void>;
 }
 
 function plain(res: ServerResponse, status: number, body: string, headers = {}): void {
@@ -45,12 +54,13 @@ function isHealthProbe(req: IncomingMessage): boolean {
 /**
  * The server's request listener. As exporter-toolkit's handler: the web config's headers go on
  * every answer and, when it has users, basic auth guards every path (the unauthenticated see only
- * a 401), both as the file is now. Then scrapes of the telemetry path go straight to the cached
- * body (the hot path, without the framework's routing); everything else through the Express app.
+ * a 401; 503 when too many password checks wait), both as the file is now. Then scrapes of the
+ * telemetry path go straight to the cached body (the hot path, without the framework's routing);
+ * everything else through the Express app. Pipelined requests wait for the answer before them.
  */
-export function createRequestListener(options: RequestListenerOptions): RequestListener {
+export function createRequestListener(options: RequestListenerOptions): HttpHandler {
   const app = createApp(options);
-  const { metrics, telemetryPath, live, logger } = options;
+  const { metrics, telemetryPath, live, logger, refusals } = options;
   const verifier = new BasicAuthVerifier();
   const dispatch = (req: IncomingMessage, res: ServerResponse): void => {
     if (isHealthProbe(req)) {
@@ -75,14 +85,15 @@ export function createRequestListener(options: RequestListenerOptions): RequestL
       res.end("internal error\n");
     });
   };
-  return (req, res) => {
+  const guarded: RequestListener = (req, res) => {
     if (live === undefined) {
       dispatch(req, res);
       return;
     }
     const state = live.current();
     if (!state.ok) {
-      // Fail closed: without the file, who may see what is unknown.
+      // Fail closed: without a good read, who may see what is unknown (once serving, the last good
+      // configuration is kept instead, so this is only a guard).
       plain(res, 500, "internal error\n");
       return;
     }
@@ -95,10 +106,19 @@ export function createRequestListener(options: RequestListenerOptions): RequestL
     const credentials = parseBasicAuth(req.headers.authorization);
     const verdict = credentials
       ? verifier.verify(users, credentials.user, credentials.password)
-      : Promise.resolve(false);
-    verdict.then((ok) => {
-      if (ok) dispatch(req, res);
-      else plain(res, 401, "unauthorized\n", { "WWW-Authenticate": BASIC_AUTH_CHALLENGE });
+      : Promise.resolve("denied" as const);
+    verdict.then((outcome) => {
+      if (outcome === "granted") dispatch(req, res);
+      else if (outcome === "denied") {
+        plain(res, 401, "unauthorized\n", { "WWW-Authenticate": BASIC_AUTH_CHALLENGE });
+      } else {
+        refusals.refuse("auth_busy");
+        plain(res, 503, "too many password checks under way; try again\n", { "Retry-After": "1" });
+      }
     });
+  };
+  return {
+    listener: pipelineGate(guarded, () => refusals.refuse("pipeline_depth")),
+    close: () => verifier.close(),
   };
 }

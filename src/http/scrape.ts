@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import Negotiator from "negotiator";
 import { inflatePiece } from "../metrics/gzip-stream.js";
 import type { ScrapeBody, ScrapeParts } from "../metrics/scrape-cache.js";
 
@@ -9,15 +10,13 @@ export interface ScrapeSource {
   scrapeParts?(openMetrics: boolean, gzip: boolean): Promise<ScrapeParts>;
 }
 
-/** Whether Accept-Encoding allows gzip (absent, or with a q above 0). */
+/**
+ * Whether Accept-Encoding allows gzip, by RFC 9110's rules (negotiator, as express negotiates):
+ * `gzip;q=0` refuses it even beside `*`, `*;q=0` refuses what is not listed, absent means identity.
+ */
 export function acceptsGzip(header: string | undefined): boolean {
   if (header === undefined) return false;
-  return header.split(",").some((part) => {
-    const [coding = "", ...params] = part.trim().toLowerCase().split(";");
-    if (coding.trim() !== "gzip" && coding.trim() !== "*") return false;
-    const q = params.map((p) => /^\s*q=([0-9.]+)\s*$/.exec(p)?.[1]).find((v) => v !== undefined);
-    return q === undefined || Number(q) > 0;
-  });
+  return new Negotiator({ headers: { "accept-encoding": header } }).encodings(["gzip"]).length > 0;
 }
 
 /** Whether the scraper asks for OpenMetrics (Prometheus does when it is enabled) over the text format. */

@@ -3,7 +3,9 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from "n
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import type { ListenAddress } from "../config/listen-address.js";
+import type { HttpObserver } from "../metrics/http-recorder.js";
 import type { AppOptions } from "./app.js";
+import { connectionCap, type OpenFileLimits, openFileLimits } from "./connection-cap.js";
 import {
   describeTarget,
   type ListenTarget,
@@ -11,6 +13,8 @@ import {
   systemdTargets,
 } from "./listen-targets.js";
 import type { LiveWebConfig } from "./live-web-config.js";
+import { dropRequestsAfterClose } from "./pipeline-gate.js";
+import { Refusals } from "./refusals.js";
 import { createRequestListener } from "./request-listener.js";
 import { tlsServerOptions } from "./tls.js";
 import { TlsGuard } from "./tls-guard.js";
@@ -25,20 +29,27 @@ export interface HttpLimits {
   readonly headersTimeoutMs: number;
   /** Whole request. */
   readonly requestTimeoutMs: number;
-  /** Idle keep-alive connection; above the 60s of common load balancers. */
+  /**
+   * Idle keep-alive connection: above a 15 s scrape interval, so Prometheus reuses its connection
+   * there; longer intervals reconnect (cheap at that rate), and idle sockets hold no descriptor
+   * for long.
+   */
   readonly keepAliveTimeoutMs: number;
   /** How often Node enforces the two timeouts above (its default, 30s, lets a slow client linger). */
   readonly checkIntervalMs: number;
   /** Request line plus headers; larger gets 431. */
   readonly maxHeaderBytes: number;
+  /** Connections per listener; undefined: below the descriptor limit (connectionCap). */
+  readonly maxConnections: number | undefined;
 }
 
 export const DEFAULT_HTTP_LIMITS: HttpLimits = {
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
-  keepAliveTimeoutMs: 65_000,
+  keepAliveTimeoutMs: 20_000,
   checkIntervalMs: 1_000,
   maxHeaderBytes: 8 * 1024,
+  maxConnections: undefined,
 };
 
 export interface RunningServer {
@@ -56,10 +67,26 @@ export interface ListenOptions {
   readonly tls?: { readonly initial: StartupTls; readonly live: LiveWebConfig } | undefined;
   readonly logger?: Logger;
   readonly limits?: Partial<HttpLimits>;
+  /** Where connections turned away at the cap are counted and logged. */
+  readonly refusals?: Refusals;
 }
 
 function createListener(app: RequestListener, options: ListenOptions): Server | HttpsServer {
   const limits = { ...DEFAULT_HTTP_LIMITS, ...options.limits };
+  const server = createServerOf(app, limits, options);
+  if (limits.maxConnections !== undefined) server.maxConnections = limits.maxConnections;
+  // Past the cap Node closes each new connection at once; "drop" says so.
+  server.on("drop", () => options.refusals?.refuse("connection_limit"));
+  // After Node's own listener, which gives the socket its parser.
+  server.on(options.tls === undefined ? "connection" : "secureConnection", dropRequestsAfterClose);
+  return server;
+}
+
+function createServerOf(
+  app: RequestListener,
+  limits: HttpLimits,
+  options: ListenOptions,
+): Server | HttpsServer {
   const common = {
     maxHeaderSize: limits.maxHeaderBytes,
     headersTimeout: limits.headersTimeoutMs,
@@ -129,6 +156,25 @@ export interface ServeOptions extends AppOptions {
   /** --web.config.file; undefined: plain HTTP, no auth. */
   readonly webConfigFile: string | undefined;
   readonly limits?: Partial<HttpLimits>;
+  /** Where refusals and unusable web config reloads are counted. */
+  readonly httpObserver?: HttpObserver;
+  /** The process's descriptor limits (read from /proc/self/limits when not given). */
+  readonly openFiles?: OpenFileLimits | undefined;
+}
+
+/** Below the soft descriptor limit, shared by the listeners; warns when the soft one could be raised. */
+function limitsFor(options: ServeOptions, listeners: number): Partial<HttpLimits> {
+  const files = "openFiles" in options ? options.openFiles : openFileLimits();
+  const given = options.limits ?? {};
+  if (files === undefined || given.maxConnections !== undefined) return given;
+  const maxConnections = connectionCap(files.soft, listeners);
+  if (files.soft < files.hard) {
+    options.logger.warn(
+      { soft: files.soft, hard: files.hard, maxConnections },
+      "the open-file soft limit is below the hard limit: raise it (ulimit -n, LimitNOFILE=) to serve more connections; the image does",
+    );
+  }
+  return { ...given, maxConnections };
 }
 
 /**
@@ -137,21 +183,26 @@ export interface ServeOptions extends AppOptions {
  * is reported as a ListenError naming the setting and the address.
  */
 export async function serve(options: ServeOptions): Promise<RunningServer> {
-  const web = await loadWebConfig(options.webConfigFile, options.logger);
-  const handler = createRequestListener({ ...options, live: web?.live });
+  const web = await loadWebConfig(options.webConfigFile, options.logger, options.httpObserver);
+  const refusals = new Refusals(options.httpObserver, options.logger);
+  const handler = createRequestListener({ ...options, live: web?.live, refusals });
   const targets: ListenTarget[] = options.systemdSocket
     ? systemdTargets(options.env ?? process.env)
     : options.listen.map((address) => ({ address }));
   const listenOptions: ListenOptions = {
     tls: web?.tls === undefined ? undefined : { initial: web.tls, live: web.live },
     logger: options.logger,
-    ...(options.limits !== undefined ? { limits: options.limits } : {}),
+    limits: limitsFor(options, targets.length),
+    refusals,
   };
-  const settled = await Promise.allSettled(targets.map((t) => listen(handler, t, listenOptions)));
+  const settled = await Promise.allSettled(
+    targets.map((t) => listen(handler.listener, t, listenOptions)),
+  );
   const running = settled.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
   const failed = settled.find((s) => s.status === "rejected");
   if (failed !== undefined || running.length === 0) {
     await Promise.all(running.map((r) => r.close(0)));
+    await handler.close();
     throw (
       failed?.reason ??
       new Error(`nothing to listen on (${targets.map(describeTarget).join(", ")})`)
@@ -164,6 +215,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     urls: running.map((r) => r.url),
     close: async (graceMs) => {
       await Promise.all(running.map((r) => r.close(graceMs)));
+      await handler.close();
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { ServerOptions } from "node:https";
 import { dirname, resolve } from "node:path";
 import type { Logger } from "pino";
+import type { HttpObserver } from "../metrics/http-recorder.js";
 import { bcryptHashProblem } from "./bcrypt-hash.js";
 import { LiveWebConfig } from "./live-web-config.js";
 import { buildTls, type TlsMaterial, type TlsPolicy } from "./tls.js";
@@ -63,6 +64,7 @@ function warnUnusableUsers(users: ReadonlyMap<string, string>, logger: Logger | 
 export async function loadWebConfig(
   path: string | undefined,
   logger?: Logger,
+  observer?: HttpObserver,
 ): Promise<WebConfig | undefined> {
   if (path === undefined) return undefined;
   // YAML is loaded only when a web config file is given.
@@ -77,7 +79,7 @@ export async function loadWebConfig(
     const tls =
       initial.tls === undefined ? undefined : { fields: initial.tls, ...buildTls(initial.tls) };
     warnUnusableUsers(initial.users, logger);
-    live.logger = logger;
+    live.report(logger, observer);
     return { initial, tls, live };
   } catch (error) {
     throw new WebConfigError(path, problemText(error));

@@ -4,6 +4,7 @@ import type { CrawlRecorder, CrawlSink } from "../poller/crawl-loop.js";
 import type { PollOutcome, PollSink } from "../poller/poll-outcome.js";
 import { ApiRecorder } from "./api-recorder.js";
 import { CrawlSeriesRecorder } from "./crawl-recorder.js";
+import { HttpRecorder } from "./http-recorder.js";
 import { PollRecorder } from "./poll-recorder.js";
 import { processMetricsRegistry } from "./process-metrics.js";
 import { type ScrapeBody, ScrapeCache, type ScrapeParts } from "./scrape-cache.js";
@@ -21,13 +22,14 @@ export interface ExporterMetricsOptions {
 /**
  * Owns everything a scrape shows: the collectors' series and the exporter's own metrics
  * (SELF_METRICS), written only by its recorders, one per observer: the poll sink, the API
- * observer and the token observer.
+ * observer, the token observer and the HTTP layer's observer.
  */
 export class ExporterMetrics implements PollSink, CrawlSink {
   /** The exporter's own metrics (process metrics live in a registry of their own). */
   readonly registry = new Registry();
   readonly apiObserver: ApiRecorder;
   readonly tokenObserver: TokenRecorder;
+  readonly httpObserver: HttpRecorder;
   readonly #polls: PollRecorder;
   readonly #collectors: readonly Collector[];
   readonly #scrape: ScrapeCache;
@@ -46,6 +48,7 @@ export class ExporterMetrics implements PollSink, CrawlSink {
     this.#polls = new PollRecorder(metrics, this.#scrape);
     this.apiObserver = new ApiRecorder(metrics, this.#scrape);
     this.tokenObserver = new TokenRecorder(metrics, this.#scrape);
+    this.httpObserver = new HttpRecorder(metrics, this.#scrape);
   }
 
   /** The collectors' families with no series yet: what a scrape shows before the first poll. */

@@ -3,6 +3,7 @@ import type { RefreshResult } from "../auth/errors.js";
 import type { Collector } from "../collectors/collector.js";
 import { FAILURE_REASONS } from "../errors/exporter-error.js";
 import { BUILD_INFO } from "../version.js";
+import { HTTP_REFUSALS } from "./http-recorder.js";
 
 /** What the series present at start depend on: the enabled collectors and the build. */
 export interface MetricsStart {
@@ -67,6 +68,8 @@ const perCrawlerFailure = (start: MetricsStart): readonly StartSeries[] =>
   );
 const perRefreshResult = (): readonly StartSeries[] =>
   REFRESH_RESULTS.map((result) => ({ labels: { result }, value: 0 }));
+const perHttpRefusal = (): readonly StartSeries[] =>
+  HTTP_REFUSALS.map((reason) => ({ labels: { reason }, value: 0 }));
 const buildInfo = ({ version }: MetricsStart): readonly StartSeries[] => [
   {
     labels: { version, revision: BUILD_INFO.revision, nodejs_version: process.versions.node },
@@ -220,6 +223,20 @@ export const SELF_METRICS = [
     help: "Refused or failed refresh-token grants, by OAuth error and AADSTS code: the documented ones, `other` for any other, empty when none came.",
     labelNames: ["error", "aadsts"],
     start: none,
+  },
+  {
+    name: "partner_center_exporter_http_refusals_total",
+    type: "counter",
+    help: "Clients the HTTP server turned away: connection_limit (connections capped below the file-descriptor limit), pipeline_depth (too many unanswered pipelined requests on one connection: closed), auth_busy (the password-check queue was full: 503).",
+    labelNames: ["reason"],
+    start: perHttpRefusal,
+  },
+  {
+    name: "partner_center_exporter_web_config_reload_failures_total",
+    type: "counter",
+    help: "Times the web config file was found empty, unreadable, invalid, too large or not a regular file; the last good configuration stays in force until a valid file replaces it.",
+    labelNames: [],
+    start: unlabelled(0),
   },
   {
     name: "partner_center_exporter_build_info",

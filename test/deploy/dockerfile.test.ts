@@ -123,18 +123,25 @@ describe("Dockerfile lint", () => {
     expect(plainPod?.securityContext?.runAsGroup).toBe(Number(gid ?? uid));
   });
 
-  it("starts the package's bin with node, in exec form", () => {
+  it("starts the package's bin with node, in exec form, the open-file soft limit raised to the hard one", () => {
     const [entrypoint] = all(final, "ENTRYPOINT");
     const argv = execForm(entrypoint?.args ?? "");
     const workdir = all(final, "WORKDIR").at(-1)?.args;
-    expect(argv).toEqual(["node", `${workdir}/${PACKAGE.bin["partner-center-exporter"]}`]);
+    const bin = `${workdir}/${PACKAGE.bin["partner-center-exporter"]}`;
+    // exec: node becomes PID 1 and gets the signals; "$@": the CMD and `docker run` arguments.
+    expect(argv).toEqual([
+      "/bin/sh",
+      "-c",
+      `ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec node ${bin} "$@"`,
+      "partner-center-exporter",
+    ]);
     for (const stage of stages) {
       for (const dir of all(stage, "WORKDIR")) expect(dir.args).toMatch(/^\//);
       for (const cmd of all(stage, "CMD")) expect(execForm(cmd.args)).toBeDefined();
     }
   });
 
-  it("checks /healthz with Node's fetch (no curl in slim images)", () => {
+  it("checks /healthz with Node's http and https (no curl in slim images)", () => {
     const [healthcheck, ...more] = all(final, "HEALTHCHECK");
     expect(more).toEqual([]);
     const command = /^CMD\s+(.*)$/s.exec(healthcheck?.args ?? "")?.[1] ?? "";

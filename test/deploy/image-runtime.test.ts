@@ -113,7 +113,7 @@ async function startExporter(readOnlyRoot: boolean): Promise<Exporter> {
   await chown(stateDir, NOBODY, NOBODY);
   await chmod(stateDir, 0o700);
   const [command = "node", ...entryArgs] = ENTRYPOINT.map((a) =>
-    a.startsWith(`${WORKDIR}/`) ? join(appDir, a.slice(WORKDIR.length + 1)) : a,
+    a.replaceAll(`${WORKDIR}/`, `${appDir}/`),
   );
   const argv = [command, ...entryArgs, "--demo", "--web.listen-address=127.0.0.1:0"];
   const env = {

@@ -69,7 +69,7 @@ function rawExchange(url: string, parts: string[], gapMs: number, giveUpMs: numb
 }
 
 describe("HTTP hardening", () => {
-  it("keeps the production limits: 10 s for headers, 30 s per request, checked every second", async () => {
+  it("keeps the production limits: 10 s for headers, 30 s per request, checked every second, 20 s idle", async () => {
     const running = await serveApp();
     expect(DEFAULT_HTTP_LIMITS).toMatchObject({
       headersTimeoutMs: 10_000,
@@ -79,7 +79,7 @@ describe("HTTP hardening", () => {
     });
     expect(running.server.headersTimeout).toBe(10_000);
     expect(running.server.requestTimeout).toBe(30_000);
-    expect(running.server.keepAliveTimeout).toBe(65_000);
+    expect(running.server.keepAliveTimeout).toBe(20_000);
   });
 
   it("cuts off a slowloris client that sends a header line every 100 ms (408, connection closed)", async () => {

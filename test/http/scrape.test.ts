@@ -148,6 +148,17 @@ describe("content negotiation", () => {
     ["gzip;q=0", false],
     ["*", true],
     ["identity, gzip;q=0.5", true],
+    // issue 19: an explicit q=0 wins over `*`, `*;q=0` refuses what is not listed, q is parsed.
+    ["gzip;q=0, *", false],
+    ["*, gzip;q=0", false],
+    ["GZIP; Q=0", false],
+    ["gzip;q=0.000", false],
+    ["identity", false],
+    ["identity;q=0", false],
+    ["*;q=0", false],
+    ["*;q=0, identity", false],
+    ["gzip;q=0.001", true],
+    ["br;q=1, *;q=0.1", true],
   ])("Accept-Encoding %j allows gzip: %s", (header, expected) => {
     expect(acceptsGzip(header)).toBe(expected);
   });

@@ -48,8 +48,8 @@ async function importedPackages(): Promise<Map<string, string>> {
       ...text.matchAll(/^import (?!type )[^;]*?from "([^"]+)";/gms),
       ...text.matchAll(/^export [^;]*? from "([^"]+)";/gms),
       ...text.matchAll(/\bimport\("([^"]+)"\)/g),
-      // Loaded lazily with createRequire (pino-pretty, bcryptjs).
-      ...text.matchAll(/\brequire\("([^"]+)"\)/g),
+      // Loaded lazily with createRequire (pino-pretty), or resolved for a worker thread (bcryptjs).
+      ...text.matchAll(/\brequire(?:\.resolve)?\("([^"]+)"\)/g),
     ].map((m) => m[1] ?? "");
     for (const specifier of specifiers) {
       if (specifier.startsWith(".") || specifier.startsWith("node:")) continue;
