@@ -6,6 +6,7 @@ import type {
   CrawlCollector,
   CrawlProgress,
 } from "../collectors/collector.js";
+import { formatDuration } from "../config/duration.js";
 import { ExporterError } from "../errors/exporter-error.js";
 import { linkedAbort } from "../net/linked-abort.js";
 import type { CollectorOutcome } from "./poll-outcome.js";
@@ -111,8 +112,8 @@ export class CrawlLoop {
 function logCrawl(logger: Logger, outcome: CollectorOutcome, parts: number, failed: number): void {
   if (outcome.ok) {
     const { received, skipped } = outcome.collection;
-    const durationMs = outcome.durationMs;
-    logger.info({ parts, failed, received, skipped: skipped.length, durationMs }, "crawl complete");
+    const duration = formatDuration(outcome.durationMs);
+    logger.info({ parts, failed, received, skipped: skipped.length, duration }, "crawl complete");
   } else if (outcome.reason !== "aborted") {
     logger.warn(
       { reason: outcome.reason, error: outcome.error },
