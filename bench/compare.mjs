@@ -100,6 +100,8 @@ try {
   children.push(exporter.child);
   const { url: exporterUrl } = await exporter.waitFor(/partner-center-exporter listening/);
   await exporter.waitFor(/"msg":"poll succeeded"/);
+  // The demo's renewals crawl too: its own gauges move while it runs.
+  await exporter.waitFor(/"msg":"crawl complete"/);
   // What Prometheus gets without compression: the bytes and headers the ceiling serves.
   const { body, headers: capturedHeaders } = await rawGetWithHeaders(`${exporterUrl}/metrics`, {});
   const headers = {};

@@ -80,6 +80,7 @@ async function startExporter(dir) {
     });
     const { url } = await exporter.waitFor(/partner-center-exporter listening/);
     await exporter.waitFor(/"msg":"poll succeeded"/);
+    await exporter.waitFor(/"msg":"crawl complete"/);
     return { children: [exporter.child], url };
   }
   const sim = startProcess(here("./servers/simulator.mjs"), [String(customers)]);
