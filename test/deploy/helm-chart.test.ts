@@ -163,6 +163,10 @@ describe("Helm chart rendered (helm template)", () => {
       "CUSTOMER_FILTER",
       "CUSTOMER_MAX_SERIES",
       "CUSTOMER_PAGE_SIZE",
+      "PARTNER_MAX_SERIES",
+      "SUBSCRIPTIONS_REQUESTS_PER_MINUTE",
+      "SUBSCRIPTIONS_CUSTOMER_FILTER",
+      "SUBSCRIPTIONS_EXCLUDE_OFFERS",
       "AZURE_CLOUD",
     ];
     const defaults = envOf((await renderOk({})).objects);
@@ -170,23 +174,33 @@ describe("Helm chart rendered (helm template)", () => {
 
     const filter = "serviceCode eq 'o365' and channel eq \"reseller\"";
     const { objects } = await renderOk({
-      collectors: ["customer-usage", "customer-deployment"],
+      collectors: ["customer-usage", "customer-deployment", "customer-subscriptions"],
       customer: {
         groupBy: ["customerTenantId", "productId", "productName"],
         filter,
         maxSeries: 1_000_000,
         pageSize: 5000,
       },
+      partner: { maxSeries: 2_000_000 },
+      subscriptions: {
+        requestsPerMinute: 120,
+        customerFilter: ["!tenant-a", "!tenant-b"],
+        excludeOffers: ["CFQ7TTC0LH18", "DZH318Z0BQ3Q:0001"],
+      },
       cloud: "usgov",
     });
     const env = envOf(objects);
     expect(env.filter((e) => COLLECTOR_ENVS.includes(e.name))).toEqual([
-      { name: "COLLECTORS", value: "customer-usage,customer-deployment" },
+      { name: "COLLECTORS", value: "customer-usage,customer-deployment,customer-subscriptions" },
       { name: "CUSTOMER_GROUP_BY", value: "customerTenantId,productId,productName" },
       { name: "CUSTOMER_FILTER", value: filter },
       // Not 1e+06: Helm reads numbers from values files as floats.
       { name: "CUSTOMER_MAX_SERIES", value: "1000000" },
       { name: "CUSTOMER_PAGE_SIZE", value: "5000" },
+      { name: "PARTNER_MAX_SERIES", value: "2000000" },
+      { name: "SUBSCRIPTIONS_REQUESTS_PER_MINUTE", value: "120" },
+      { name: "SUBSCRIPTIONS_CUSTOMER_FILTER", value: "!tenant-a,!tenant-b" },
+      { name: "SUBSCRIPTIONS_EXCLUDE_OFFERS", value: "CFQ7TTC0LH18,DZH318Z0BQ3Q:0001" },
       { name: "AZURE_CLOUD", value: "usgov" },
     ]);
 
@@ -196,7 +210,11 @@ describe("Helm chart rendered (helm template)", () => {
     );
     const result = loadConfig({ argv: [], env: plain, readFile: () => "a-secret\n" });
     if (result.kind !== "run") throw new Error(JSON.stringify(result));
-    expect(result.config.collectors.list).toEqual(["customer-usage", "customer-deployment"]);
+    expect(result.config.collectors.list).toEqual([
+      "customer-usage",
+      "customer-deployment",
+      "customer-subscriptions",
+    ]);
     expect(result.config.customer.groupBy).toEqual([
       "customerTenantId",
       "productId",
@@ -205,6 +223,12 @@ describe("Helm chart rendered (helm template)", () => {
     expect(result.config.customer.filter).toBe(filter);
     expect(result.config.customer.maxSeries).toBe(1_000_000);
     expect(result.config.customer.pageSize).toBe(5000);
+    expect(result.config.partner.maxSeries).toBe(2_000_000);
+    expect(result.config.subscriptions).toEqual({
+      requestsPerMinute: 120,
+      customerFilter: ["!tenant-a", "!tenant-b"],
+      excludeOffers: ["CFQ7TTC0LH18", "DZH318Z0BQ3Q:0001"],
+    });
     expect(result.config.azure.cloud).toBe("usgov");
   });
 
