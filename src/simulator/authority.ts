@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID, type X509Certificate } from "node:crypto";
 import type { Express, Request, Response } from "express";
+import { CLOUDS } from "../config/clouds.js";
 import { aadErrorBody, type Refusal, sendRefusal } from "./aad-errors.js";
 import { SimulatedClientCredentials } from "./client-credentials.js";
 import { SimulatedDeviceFlow } from "./device-flow.js";
@@ -30,7 +31,7 @@ export interface AuthorityOptions {
   readonly quirks?: Iterable<Quirk>;
 }
 
-const RESOURCE = "https://api.partnercenter.microsoft.com";
+const RESOURCE = CLOUDS.global.resource;
 const DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code";
 
 function base64url(value: unknown): string {
