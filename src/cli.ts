@@ -1,14 +1,15 @@
 #!/usr/bin/env node
 // First: no inspector on SIGUSR1 from the moment the process runs.
-import "./main/no-inspector-signal.js";
+import "./no-inspector-signal.js";
 import { readFileSync } from "node:fs";
 import { credentialScrubber } from "./auth/credentials.js";
 import { ALL_COLLECTORS } from "./collectors/index.js";
 import { reportConfigErrors } from "./config/config-errors.js";
 import { renderHelp } from "./config/help.js";
 import { loadConfig } from "./config/load-config.js";
+import { type RunningExporter, startExporter } from "./exporter/start-exporter.js";
+import { StartupError } from "./exporter/startup-error.js";
 import { createLogger, type Logger } from "./log/logger.js";
-import { StartupError, startExporter } from "./main.js";
 import { VERSION, versionText } from "./version.js";
 
 const FORCE_EXIT_MS = 10_000;
@@ -45,7 +46,7 @@ function stopOnSignals(running: { stop(): Promise<void> }, logger: Logger): void
 
 async function main(): Promise<void> {
   if (process.argv[2] === "simulator") {
-    const { startSimulatorCommand } = await import("./simulator/simulator-command.js");
+    const { startSimulatorCommand } = await import("../simulator/simulator-command.js");
     const started = await startSimulatorCommand({
       argv: process.argv.slice(3),
       stdout: (text) => process.stdout.write(text),
@@ -87,9 +88,12 @@ async function main(): Promise<void> {
   const logger = createLogger({ ...config.log, scrubber });
   for (const warning of warnings) logger.warn(warning);
 
-  let exporter: Awaited<ReturnType<typeof startExporter>>;
+  let exporter: RunningExporter;
   try {
-    exporter = await startExporter(config, logger, scrubber);
+    // --demo: the simulator's own entry, which starts it and the exporter pointed at it.
+    exporter = config.demo
+      ? await (await import("../simulator/demo.js")).startDemo(config, logger, scrubber)
+      : await startExporter(config, logger, scrubber);
   } catch (error) {
     if (error instanceof StartupError) {
       process.exitCode = reportConfigErrors([scrubber.scrub(error.message)], stderr);

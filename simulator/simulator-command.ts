@@ -1,12 +1,16 @@
 import { pino } from "pino";
-import { Cleanup, temporaryDir } from "../cleanup.js";
-import { flagLabel } from "../config/argv.js";
-import { type CommandFlag, commandFlagsHelp, readCommandArgs } from "../config/command-flags.js";
-import { reportConfigErrors } from "../config/config-errors.js";
-import type { ListenAddress } from "../config/listen-address.js";
-import { listenAddress } from "../config/parsers.js";
-import { createLogger, type Logger } from "../log/logger.js";
-import { SecretScrubber } from "../log/secret-scrubber.js";
+import { Cleanup, temporaryDir } from "../src/cleanup.js";
+import { flagLabel } from "../src/config/argv.js";
+import {
+  type CommandFlag,
+  commandFlagsHelp,
+  readCommandArgs,
+} from "../src/config/command-flags.js";
+import { reportConfigErrors } from "../src/config/config-errors.js";
+import type { ListenAddress } from "../src/config/listen-address.js";
+import { listenAddress } from "../src/config/parsers.js";
+import { createLogger, type Logger } from "../src/log/logger.js";
+import { SecretScrubber } from "../src/log/secret-scrubber.js";
 import { PartnerCenterSimulator } from "./simulator.js";
 
 const LISTEN: CommandFlag<ListenAddress> = {
