@@ -15,6 +15,7 @@ COPY package.json package-lock.json ./
 RUN --mount=type=cache,target=/root/.npm npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+COPY simulator ./simulator
 COPY scripts/build-info.mjs ./scripts/
 # --version and build_info report these (scripts/build-info.mjs; the context has no .git).
 ARG REVISION=""
@@ -60,4 +61,4 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
     CMD ["node", "-e", "const a=process.env.WEB_LISTEN_ADDRESS||':9841',port=a.slice(a.lastIndexOf(':')+1);const get=(m)=>new Promise((done)=>{const q=require(m).get({host:'127.0.0.1',port,path:'/healthz',timeout:2000,rejectUnauthorized:false},(r)=>{r.resume();done(r.statusCode)});q.on('timeout',()=>q.destroy());q.on('error',()=>done(0))});get('http').then((s)=>s||get('https')).then((s)=>process.exit(s>0&&s<500?0:1))"]
 # The soft open-file limit raised to the hard one, as Go's runtime does (Node cannot); SIGUSR1 opens
 # no inspector (the CLI ignores it: docs/reliability.md).
-ENTRYPOINT ["/bin/sh", "-c", "ulimit -n \"$(ulimit -Hn)\" 2>/dev/null; exec node /app/dist/cli.js \"$@\"", "partner-center-exporter"]
+ENTRYPOINT ["/bin/sh", "-c", "ulimit -n \"$(ulimit -Hn)\" 2>/dev/null; exec node /app/dist/src/cli.js \"$@\"", "partner-center-exporter"]

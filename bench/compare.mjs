@@ -20,7 +20,7 @@ import { gunzipSync } from "node:zlib";
 import { startProcess } from "./child.mjs";
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
-const CLI = here("../dist/cli.js");
+const CLI = here("../dist/src/cli.js");
 const AUTOCANNON = here("../node_modules/autocannon/autocannon.js");
 const args = Object.fromEntries(
   process.argv.slice(2).map((a) => {

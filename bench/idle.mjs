@@ -44,7 +44,7 @@ async function baselineRss() {
 
 // One state dir for every run: the refresh token the simulator rotated is read back from it.
 async function exporterRss(sim, stateDir) {
-  const p = startProcess(here("../dist/cli.js"), ["--log.format=json"], {
+  const p = startProcess(here("../dist/src/cli.js"), ["--log.format=json"], {
     node,
     execArgv: flags,
     env: {

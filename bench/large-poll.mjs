@@ -24,7 +24,7 @@ const maxSeries = /--max-series=(\d+)/.exec(process.argv.join(" "))?.[1] ?? "100
 const collectors =
   /--collectors=(\S+)/.exec(process.argv.join(" "))?.[1] ??
   (partnerRows > 0 ? "partner-usage" : "customer-usage,customer-deployment");
-const cli = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
+const cli = fileURLToPath(new URL("../dist/src/cli.js", import.meta.url));
 const TICK = 100; // clock ticks per second (Linux)
 
 function procStat(pid) {

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PartnerCenterSimulator } from "../dist/simulator/simulator.js";
 
-export const CLI = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
+export const CLI = fileURLToPath(new URL("../dist/src/cli.js", import.meta.url));
 export const GC_HOOK = fileURLToPath(new URL("./gc-hook.mjs", import.meta.url));
 
 /** `--name=value` flags into an object (numbers stay strings; callers convert). */
@@ -67,7 +67,7 @@ export async function startSimulator({ churnMs, items, churn, accessTokenSeconds
 }
 
 /**
- * Starts `node dist/cli.js` against the simulator. With `gcHook`, SIGUSR2 makes it collect
+ * Starts `node dist/src/cli.js` against the simulator. With `gcHook`, SIGUSR2 makes it collect
  * garbage and print its memory on stderr (bench/gc-hook.mjs), for leak measurements.
  */
 export async function startExporter(simulator, { pollInterval, extraEnv = {}, gcHook = false }) {

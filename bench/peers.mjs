@@ -16,7 +16,7 @@ import { startProcess } from "./child.mjs";
 import { parseArgs } from "./lib.mjs";
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
-const CLI = here("../dist/cli.js");
+const CLI = here("../dist/src/cli.js");
 const AUTOCANNON = here("../node_modules/autocannon/autocannon.js");
 const TICK = 100; // clock ticks per second (Linux)
 /** What Prometheus 2.x and 3.x send by default (scrape_protocols: OpenMetrics first). */

@@ -16,6 +16,6 @@ function gitRevision() {
 
 const revision = process.env.BUILD_REVISION || gitRevision();
 const date = process.env.BUILD_DATE || new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
-const file = new URL("../dist/build-info.json", import.meta.url);
+const file = new URL("../dist/src/build-info.json", import.meta.url);
 writeFileSync(file, `${JSON.stringify({ revision, date })}\n`);
-process.stdout.write(`dist/build-info.json: revision ${revision}, date ${date}\n`);
+process.stdout.write(`dist/src/build-info.json: revision ${revision}, date ${date}\n`);

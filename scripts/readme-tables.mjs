@@ -2,7 +2,7 @@
 // Rewrites the manual's generated tables (settings, metrics, collectors) from the built sources:
 // `npm run readme`. test/docs/readme.test.ts fails when a committed file differs.
 import { readFileSync, writeFileSync } from "node:fs";
-import { GENERATED_DOCS, renderDoc } from "../dist/docs/readme-tables.js";
+import { GENERATED_DOCS, renderDoc } from "../dist/src/docs/readme-tables.js";
 
 for (const file of Object.keys(GENERATED_DOCS)) {
   const path = new URL(`../${file}`, import.meta.url);

@@ -1,17 +1,21 @@
 #!/usr/bin/env node
 // First: no inspector on SIGUSR1 from the moment the process runs.
-import "./main/no-inspector-signal.js";
+import "./no-inspector-signal.js";
 import { readFileSync } from "node:fs";
+import { credentialScrubber } from "./auth/credentials.js";
 import { ALL_COLLECTORS } from "./collectors/index.js";
+import { reportConfigErrors } from "./config/config-errors.js";
 import { renderHelp } from "./config/help.js";
 import { loadConfig } from "./config/load-config.js";
+import { type RunningExporter, startExporter } from "./exporter/start-exporter.js";
+import { StartupError } from "./exporter/startup-error.js";
 import { createLogger, type Logger } from "./log/logger.js";
-import { SecretScrubber } from "./log/secret-scrubber.js";
-import { StartupError, startExporter } from "./main.js";
 import { VERSION, versionText } from "./version.js";
 
-const EXIT_CONFIG = 2;
 const FORCE_EXIT_MS = 10_000;
+const stderr = (text: string): void => {
+  process.stderr.write(text);
+};
 
 /** Stops on SIGTERM or SIGINT, then exits: 0 if all stopped within FORCE_EXIT_MS, else 1. */
 function stopOnSignals(running: { stop(): Promise<void> }, logger: Logger): void {
@@ -42,7 +46,7 @@ function stopOnSignals(running: { stop(): Promise<void> }, logger: Logger): void
 
 async function main(): Promise<void> {
   if (process.argv[2] === "simulator") {
-    const { startSimulatorCommand } = await import("./simulator/simulator-command.js");
+    const { startSimulatorCommand } = await import("../simulator/simulator-command.js");
     const started = await startSimulatorCommand({
       argv: process.argv.slice(3),
       stdout: (text) => process.stdout.write(text),
@@ -76,25 +80,23 @@ async function main(): Promise<void> {
     return;
   }
   if (result.kind === "invalid") {
-    for (const problem of result.problems)
-      process.stderr.write(`configuration error: ${problem}\n`);
-    process.exitCode = EXIT_CONFIG;
+    process.exitCode = reportConfigErrors(result.problems, stderr);
     return;
   }
   const { config, warnings } = result;
-  const scrubber = new SecretScrubber();
+  const scrubber = credentialScrubber(config);
   const logger = createLogger({ ...config.log, scrubber });
   for (const warning of warnings) logger.warn(warning);
 
-  let exporter: Awaited<ReturnType<typeof startExporter>>;
+  let exporter: RunningExporter;
   try {
-    exporter = await startExporter(config, logger, scrubber);
+    // --demo: the simulator's own entry, which starts it and the exporter pointed at it.
+    exporter = config.demo
+      ? await (await import("../simulator/demo.js")).startDemo(config, logger, scrubber)
+      : await startExporter(config, logger, scrubber);
   } catch (error) {
     if (error instanceof StartupError) {
-      for (const line of scrubber.scrub(error.message).split("\n")) {
-        process.stderr.write(`configuration error: ${line}\n`);
-      }
-      process.exitCode = EXIT_CONFIG;
+      process.exitCode = reportConfigErrors([scrubber.scrub(error.message)], stderr);
       return;
     }
     throw error;

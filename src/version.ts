@@ -2,8 +2,14 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 
 const require = createRequire(import.meta.url);
-// src/ and dist/ both sit one level below package.json.
-const pkg = require("../package.json") as { version: string; name: string };
+// src/version.ts sits one level below package.json, its build dist/src/version.js two.
+const pkg = (() => {
+  try {
+    return require("../package.json") as { version: string; name: string };
+  } catch {
+    return require("../../package.json") as { version: string; name: string };
+  }
+})();
 
 export const VERSION: string = pkg.version;
 export const USER_AGENT = `partner-center-exporter/${VERSION} (+https://github.com/partner-center-exporter/partner-center-exporter) node/${process.versions.node}`;
@@ -14,8 +20,8 @@ export interface BuildInfo {
 }
 
 /**
- * The revision and date scripts/build-info.mjs records in dist/ at build time; "unknown" when run
- * from src/ or from a dist/ built without it (the exporter never asks git at run time).
+ * The revision and date scripts/build-info.mjs records beside dist/src/version.js at build time;
+ * "unknown" when run from src/ or from a dist/ built without it (the exporter never asks git at run time).
  */
 function readBuildInfo(): BuildInfo {
   const unknown = { revision: "unknown", date: "unknown" };

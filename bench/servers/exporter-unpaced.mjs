@@ -3,10 +3,10 @@
 // customers); the bench measures what the crawl itself costs, so it lifts the pace in the config.
 // Usage: node exporter-unpaced.mjs [flags]; settings from the environment, as the CLI reads them.
 import { readFileSync } from "node:fs";
-import { loadConfig } from "../../dist/config/load-config.js";
-import { createLogger } from "../../dist/log/logger.js";
-import { SecretScrubber } from "../../dist/log/secret-scrubber.js";
-import { startExporter } from "../../dist/main.js";
+import { loadConfig } from "../../dist/src/config/load-config.js";
+import { startExporter } from "../../dist/src/exporter/start-exporter.js";
+import { createLogger } from "../../dist/src/log/logger.js";
+import { SecretScrubber } from "../../dist/src/log/secret-scrubber.js";
 
 const result = loadConfig({
   argv: process.argv.slice(2),

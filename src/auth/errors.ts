@@ -114,13 +114,16 @@ const NEEDS_OPERATOR = new Set([
   "invalid_request",
 ]);
 
-export type RefreshResult =
-  | "success"
-  | "invalid_grant"
-  | "invalid_client"
-  | "interaction_required"
-  | "rejected"
-  | "error";
+/** What a refresh came to: the `result` label of the refresh counter. */
+export const REFRESH_RESULTS = [
+  "success",
+  "invalid_grant",
+  "invalid_client",
+  "interaction_required",
+  "rejected",
+  "error",
+] as const;
+export type RefreshResult = (typeof REFRESH_RESULTS)[number];
 
 /** The token authority refused a grant, or did not answer it usably. */
 export class AuthError extends ExporterError {

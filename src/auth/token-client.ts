@@ -1,5 +1,6 @@
 import * as v from "valibot";
 import { checkBoundary } from "../boundaries/check-boundary.js";
+import { CLOUDS } from "../config/clouds.js";
 import { formatDuration } from "../config/duration.js";
 import { AbortedError } from "../errors/exporter-error.js";
 import { redirectWords } from "../errors/redirect-error.js";
@@ -10,8 +11,6 @@ import { AuthError, type AuthFailureReason, type RenewHints } from "./errors.js"
 import { hasMfaClaim } from "./jwt-claims.js";
 import { oauthError, tokenAnswer } from "./schemas.js";
 
-/** The resource (audience) of Partner Center's API in the v1 token endpoint. */
-export const PARTNER_CENTER_RESOURCE = "https://api.partnercenter.microsoft.com";
 const MAX_TOKEN_BODY_BYTES = 1024 * 1024;
 const SERVER_ERRORS = Array.from({ length: 100 }, (_, i) => 500 + i);
 /** What a bearer token may not hold: anything but visible ASCII (CR, LF, U+2028, Latin-1...). */
@@ -66,7 +65,7 @@ export class TokenClient {
   }
 
   get resource(): string {
-    return this.#options.resource ?? PARTNER_CENTER_RESOURCE;
+    return this.#options.resource ?? CLOUDS.global.resource;
   }
 
   redeemRefreshToken(refreshToken: string, signal?: AbortSignal): Promise<TokenGrant> {

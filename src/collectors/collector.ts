@@ -55,7 +55,7 @@ export interface CollectContext {
 
 interface CollectorInfo {
   readonly name: string;
-  /** Whether it runs unless configured otherwise (only the seed's endpoint does). */
+  /** Whether it runs unless configured otherwise (only partner-usage does). */
   readonly defaultEnabled: boolean;
   /** One line for --help and the README. */
   readonly description: string;

@@ -14,7 +14,7 @@ const LABELS = [
   "channel",
 ] as const;
 
-/** Licence usage per customer, product and workload (the commercial endpoint that supersedes the seed's). */
+/** Licence usage per customer, product and workload (the commercial endpoint that supersedes /v1/analytics/licenses/usage). */
 export const customerUsageCollector = commercialCollector({
   name: "customer-usage",
   description:

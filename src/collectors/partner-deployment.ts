@@ -24,7 +24,7 @@ const SCHEMA: RowSchema<(typeof LABELS)[number], "deploymentPercent" | "licenses
   values: { deploymentPercent: ["proratedDeploymentPercent"], licensesSold: ["licensesSold"] },
 };
 
-/** Partner-wide licence deployment per service (the legacy endpoint beside the seed's). */
+/** Partner-wide licence deployment per service (GET /v1/analytics/licenses/deployment). */
 export const partnerDeploymentCollector = legacyCollector({
   name: "partner-deployment",
   defaultEnabled: false,

@@ -24,7 +24,7 @@ export const USAGE_SCHEMA: RowSchema<(typeof LABELS)[number], "usagePercent"> = 
   values: { usagePercent: ["proratedLicensesUsagePercent"] },
 };
 
-/** The seed's endpoint: partner-wide licence usage per workload. */
+/** GET /v1/analytics/licenses/usage: partner-wide licence usage per workload (on by default). */
 export const partnerUsageCollector = legacyCollector({
   name: "partner-usage",
   defaultEnabled: true,

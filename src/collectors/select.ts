@@ -2,20 +2,17 @@ import type { CollectorSelection } from "../config/load-config.js";
 import type { Collector } from "./collector.js";
 
 /**
- * The collectors to run: the COLLECTORS list (or those on by default, or all of them in --demo),
+ * The collectors to run: the COLLECTORS list (or those on by default),
  * then the --collector.NAME / --no-collector.NAME toggles. Unknown names are problems, one each.
  */
 export function selectCollectors(
   all: readonly Collector[],
   selection: CollectorSelection,
-  demo: boolean,
 ): { collectors: Collector[]; problems: string[] } {
   const known = new Set(all.map((c) => c.name));
   const names = all.map((c) => c.name).join(", ");
   const problems: string[] = [];
-  const enabled = new Set(
-    selection.list ?? all.filter((c) => demo || c.defaultEnabled).map((c) => c.name),
-  );
+  const enabled = new Set(selection.list ?? all.filter((c) => c.defaultEnabled).map((c) => c.name));
   for (const name of selection.list ?? []) {
     if (!known.has(name))
       problems.push(`COLLECTORS (--collectors): unknown collector "${name}" (known: ${names})`);

@@ -2,17 +2,17 @@ import { readFileSync } from "node:fs";
 import { Writable } from "node:stream";
 import { type ClientCredential, CredentialError } from "../auth/client-credential.js";
 import { createClientCredential } from "../auth/create-client-credential.js";
+import { credentialScrubber, credentialSettings, tokenClientFor } from "../auth/credentials.js";
 import { sha256 } from "../auth/refresh-token-store.js";
 import type { TokenGrant } from "../auth/token-client.js";
 import { openTokenState } from "../auth/token-state.js";
 import { type CommandFlag, commandFlagsHelp, readCommandArgs } from "../config/command-flags.js";
+import { reportConfigErrors } from "../config/config-errors.js";
 import { type Config, defaultStateDir, loadConfig } from "../config/load-config.js";
 import { boolean, choice, duration, integer } from "../config/parsers.js";
 import { SETTINGS } from "../config/settings.js";
 import { createLogger } from "../log/logger.js";
-import { SecretScrubber } from "../log/secret-scrubber.js";
-import { credentialSettings, tokenClientFor } from "../main/credentials.js";
-import { proxyCredentials } from "../net/proxy.js";
+import type { SecretScrubber } from "../log/secret-scrubber.js";
 import { browserLogin } from "./browser-flow.js";
 import { deviceLogin } from "./device-flow.js";
 
@@ -185,17 +185,16 @@ export async function runLogin(io: LoginIo): Promise<number> {
   }
   const config = loginConfig(io, flags, problems);
   if (config === undefined) {
-    for (const problem of problems) io.stderr(`configuration error: ${problem}\n`);
-    return 2;
+    return reportConfigErrors(problems, io.stderr);
   }
-  const scrubber = new SecretScrubber();
-  scrubber.add(config.azure.clientSecret);
+  const scrubber = credentialScrubber(config);
   const credential = loginCredential(config, scrubber, problems);
   if (problems.length > 0) {
-    for (const problem of problems) io.stderr(`configuration error: ${scrubber.scrub(problem)}\n`);
-    return 2;
+    return reportConfigErrors(
+      problems.map((p) => scrubber.scrub(p)),
+      io.stderr,
+    );
   }
-  for (const credential of proxyCredentials(config.proxy)) scrubber.add(credential);
   const say = (line: string): void => io.stderr(`${scrubber.scrub(line)}\n`);
   try {
     const grant = await signIn(config, credential, flags, say);

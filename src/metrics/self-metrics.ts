@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
-import type { RefreshResult } from "../auth/errors.js";
+import { REFRESH_RESULTS } from "../auth/errors.js";
 import type { Collector } from "../collectors/collector.js";
 import { FAILURE_REASONS } from "../errors/exporter-error.js";
 import { BUILD_INFO } from "../version.js";
@@ -27,15 +27,6 @@ export interface SelfMetricDeclaration {
   readonly start: (start: MetricsStart) => readonly StartSeries[];
   readonly buckets?: readonly number[];
 }
-
-export const REFRESH_RESULTS: readonly RefreshResult[] = [
-  "success",
-  "invalid_grant",
-  "invalid_client",
-  "interaction_required",
-  "rejected",
-  "error",
-];
 
 /** Where a crawl's parts stand in the current crawl. */
 export const CRAWL_STATES = ["done", "failed", "pending"] as const;

@@ -8,7 +8,6 @@ import {
   textOf,
   UndecodableBodyError,
   UnusableBodyError,
-  withoutBom,
 } from "./read-body.js";
 import { isRedirect, RedirectRefused } from "./redirect.js";
 
@@ -117,7 +116,7 @@ const BODIES = new WeakMap<Response, Uint8Array>();
  * One HTTP exchange with ky doing what ky does: retries (limit, statuses, Retry-After capped,
  * exponential backoff with equal jitter), the per-attempt timeout, hooks for headers and the one
  * extra retry a 401 earns. What ky cannot do is a small wrapper around its fetch: the body is read
- * (bounded) inside the attempt, so the timeout covers it, and decoded once, BOM dropped.
+ * (bounded) inside the attempt, so the timeout covers it, and decoded once (readBodyBytes drops a BOM).
  * Resolves with any HTTP answer that is final (2xx, or an error not worth retrying, or the last
  * one); rejects with ExchangeError when none came.
  */
@@ -272,7 +271,7 @@ async function answerOf(response: Response): Promise<Answer> {
   return {
     status: response.status,
     headers: response.headers,
-    bytes: withoutBom(raw),
+    bytes: raw,
     get text() {
       text ??= textOf(raw);
       return text;

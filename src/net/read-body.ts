@@ -26,7 +26,12 @@ function decoderFailure(response: Response, error: unknown): UndecodableBodyErro
   return new UndecodableBodyError(encoding, cause.message);
 }
 
-/** Reads a response body whole, stopping (and cancelling the stream) past limitBytes. */
+/**
+ * Reads a response body whole, stopping (and cancelling the stream) past limitBytes, without a
+ * leading UTF-8 byte-order mark: Partner Center (and other Microsoft services) can start a body
+ * with one although JSON forbids it (RFC 8259 8.1). It goes here, the one place, so no reader of
+ * the bytes or of the text has to (Buffer#toString would keep it and JSON.parse fail).
+ */
 export async function readBodyBytes(response: Response, limitBytes: number): Promise<Uint8Array> {
   const declared = Number(response.headers.get("content-length"));
   if (Number.isFinite(declared) && declared > limitBytes) {
@@ -47,7 +52,7 @@ export async function readBodyBytes(response: Response, limitBytes: number): Pro
     }
     body.add(value);
   }
-  return body.bytes();
+  return withoutBom(body.bytes());
 }
 
 /**
@@ -86,17 +91,14 @@ class BodyBuffer {
   }
 }
 
-// The one place where an answer's bytes become text. Partner Center (and other Microsoft services)
-// can start a body with a UTF-8 byte-order mark although JSON forbids it (RFC 8259 8.1): the
-// decoder drops it here, so no caller has to (Buffer#toString would keep it and JSON.parse fail).
-const UTF8 = new TextDecoder("utf-8", { ignoreBOM: false });
+// readBodyBytes has dropped a leading byte-order mark already: a second one would be content.
+const UTF8 = new TextDecoder("utf-8", { ignoreBOM: true });
 
-/** An answer's bytes as text: UTF-8, without a leading byte-order mark. */
+/** An answer's bytes (from readBodyBytes) as text. */
 export function textOf(bytes: Uint8Array): string {
   return UTF8.decode(bytes);
 }
 
-/** An answer's bytes without a leading UTF-8 byte-order mark (for readers that skip the decoder). */
-export function withoutBom(bytes: Uint8Array): Uint8Array {
+function withoutBom(bytes: Uint8Array): Uint8Array {
   return bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? bytes.subarray(3) : bytes;
 }

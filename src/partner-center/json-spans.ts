@@ -3,7 +3,7 @@
 // top-level members and the array's elements are (strings and brackets only), so the rows can be
 // parsed a slice at a time, by JSON.parse itself (native, far faster than a parser in JS), with
 // the event loop free between slices. Anything they do not understand: undefined, and the caller
-// parses the body whole, as before, for the same result and the same errors.
+// parses the body whole, with the same result and the same errors.
 
 /** Bytes [start, end) of one JSON value in a body. */
 export interface Span {

@@ -3,8 +3,8 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AuthError, renewHints } from "../../src/auth/errors.js";
 import { parseTokenError } from "../../src/auth/token-client.js";
-import { aadErrorBody, PartnerCenterSimulator } from "../../src/simulator/simulator.js";
 import { clientStack } from "../helpers/client-stack.js";
+import { aadErrorBody, PartnerCenterSimulator } from "../helpers/simulator.js";
 import { testDir } from "../helpers/temp-dir.js";
 
 let simulator: PartnerCenterSimulator;

@@ -50,7 +50,7 @@ describe("partner-center-exporter (the built CLI)", () => {
 
   it("--version prints the version, and the revision and date recorded by the build", async () => {
     const { stdout } = await run(process.execPath, [CLI, "--version"]);
-    const built = new URL("../../dist/build-info.json", import.meta.url);
+    const built = new URL("../../dist/src/build-info.json", import.meta.url);
     const { revision, date } = JSON.parse(readFileSync(built, "utf8")) as Record<string, string>;
     // npm test builds in a git checkout: the revision is the commit's, the date an ISO 8601 time.
     expect(revision).toMatch(/^[0-9a-f]{40}$/);

@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { stat } from "node:fs/promises";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
-import { shellValue } from "../../src/simulator/simulator-command.js";
+import { shellValue } from "../../simulator/simulator-command.js";
 import { FAST_ENV, sampleValue } from "../helpers/harness.js";
 import { CLI, type Spawned, spawnCli, spawnCommand } from "../helpers/process.js";
 import { approveDeviceCode, signInInChromium } from "../helpers/sign-in.js";

@@ -11,7 +11,6 @@ import { ALL_COLLECTORS } from "../../src/collectors/index.js";
 import { partnerDeploymentCollector } from "../../src/collectors/partner-deployment.js";
 import { selectCollectors } from "../../src/collectors/select.js";
 import { TooManySeriesError } from "../../src/partner-center/row-cap.js";
-import { type NextLinkStyle, PartnerCenterSimulator } from "../../src/simulator/simulator.js";
 import { clientStack } from "../helpers/client-stack.js";
 import { DEFAULT_COLLECTOR_OPTIONS } from "../helpers/collector-options.js";
 import {
@@ -21,6 +20,7 @@ import {
   metricsAfterPoll,
 } from "../helpers/exposition-check.js";
 import { expectGolden } from "../helpers/golden.js";
+import { type NextLinkStyle, PartnerCenterSimulator } from "../helpers/simulator.js";
 
 const correlationId = "0e3b1f4c-6a7d-4e2b-9c1a-5f8d7e6c4b3a";
 
@@ -194,12 +194,11 @@ describe("paging against the simulator", () => {
 });
 
 describe("selectCollectors", () => {
-  const names = (list: string[] | undefined, toggles: [string, boolean][] = [], demo = false) =>
-    selectCollectors(ALL_COLLECTORS, { list, toggles: new Map(toggles) }, demo);
+  const names = (list: string[] | undefined, toggles: [string, boolean][] = []) =>
+    selectCollectors(ALL_COLLECTORS, { list, toggles: new Map(toggles) });
 
-  it("runs the seed's collector by default and every collector in --demo", () => {
+  it("runs partner-usage by default", () => {
     expect(names(undefined).collectors.map((c) => c.name)).toEqual(["partner-usage"]);
-    expect(names(undefined, [], true).collectors).toHaveLength(5);
   });
 
   it("applies COLLECTORS, then --collector.NAME and --no-collector.NAME", () => {

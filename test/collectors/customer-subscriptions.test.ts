@@ -3,7 +3,6 @@ import type { CollectorOptions } from "../../src/collectors/collector.js";
 import { customerSubscriptionsCollector } from "../../src/collectors/customer-subscriptions.js";
 import { ExporterMetrics } from "../../src/metrics/exporter-metrics.js";
 import { Poller } from "../../src/poller/poller.js";
-import { PartnerCenterSimulator, type SimulatorOptions } from "../../src/simulator/simulator.js";
 import { clientStack } from "../helpers/client-stack.js";
 import { DEFAULT_COLLECTOR_OPTIONS } from "../helpers/collector-options.js";
 import { checkServedBodies } from "../helpers/exposition-check.js";
@@ -11,6 +10,7 @@ import { busiestWindow, FakeClock } from "../helpers/fake-clock.js";
 import { expectGolden } from "../helpers/golden.js";
 import { samplesOf } from "../helpers/harness.js";
 import { captureLogs } from "../helpers/log-sink.js";
+import { PartnerCenterSimulator, type SimulatorOptions } from "../helpers/simulator.js";
 
 const NAME = "customer-subscriptions";
 const MINUTE = 60_000;

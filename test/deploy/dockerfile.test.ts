@@ -215,7 +215,7 @@ describe("Dockerfile lint", () => {
     expect(includedByDockerignore(dockerignore, "src/config/settings.ts")).toBe(true);
     for (const kept of [
       "node_modules/express/package.json",
-      "dist/cli.js",
+      "dist/src/cli.js",
       ".git/config",
       "deploy/compose/secrets/azure-client-secret",
       "state/refresh-token.json",

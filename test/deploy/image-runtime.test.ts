@@ -227,7 +227,7 @@ function errorLines(output: string): string[] {
 }
 
 beforeAll(async () => {
-  if (!existsSync(`${ROOT}dist/cli.js`)) await run("npm", ["run", "build"], { cwd: ROOT });
+  if (!existsSync(`${ROOT}dist/src/cli.js`)) await run("npm", ["run", "build"], { cwd: ROOT });
   appDir = await tempDir("pce-image-app-");
   await copyAsTheImageDoes();
   await installAsTheImageDoes();
@@ -250,7 +250,7 @@ describe("the image's production install", () => {
       expect(installed, dependency).toContain(scope);
     }
     for (const tool of ["typescript", "vitest", "@biomejs"]) expect(installed).not.toContain(tool);
-    expect(existsSync(join(appDir, "dist/cli.js"))).toBe(true);
+    expect(existsSync(join(appDir, "dist/src/cli.js"))).toBe(true);
     expect(existsSync(join(appDir, "src"))).toBe(false);
   });
 

@@ -12,8 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { demoUsageItems } from "../../src/simulator/demo-data.js";
-import { PartnerCenterSimulator } from "../../src/simulator/simulator.js";
+import { demoUsageItems } from "../../simulator/demo-data.js";
 import {
   bundledRulesFiringAtOnce,
   promQuery,
@@ -27,6 +26,7 @@ import {
   waitUntil,
 } from "../helpers/real-servers.js";
 import { SUBSCRIPTION_METRICS } from "../helpers/renewals-exposition.js";
+import { PartnerCenterSimulator } from "../helpers/simulator.js";
 
 const root = new URL("../../", import.meta.url);
 const JOB = "partner-center-exporter";

@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { TOKEN_FILE } from "../../src/auth/refresh-token-store.js";
-import { PartnerCenterSimulator } from "../../src/simulator/simulator.js";
 import { type Spawned, spawnCli } from "../helpers/process.js";
+import { PartnerCenterSimulator } from "../helpers/simulator.js";
 
 /** SIGTERM at awkward moments, against the built CLI (the process an operator runs). */
 

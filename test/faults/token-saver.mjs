@@ -1,7 +1,7 @@
 // Child of sigkill-token.test.ts: saves refresh tokens in a loop with the exporter's real
 // RefreshTokenStore (built), announcing each one before and after, until it is killed.
 // Usage: node token-saver.mjs <STATE_DIR> <prefix>
-import { RefreshTokenStore } from "../../dist/auth/refresh-token-store.js";
+import { RefreshTokenStore } from "../../dist/src/auth/refresh-token-store.js";
 
 const [dir, prefix] = process.argv.slice(2);
 if (dir === undefined || prefix === undefined) throw new Error("usage: token-saver.mjs DIR PREFIX");

@@ -8,8 +8,8 @@ import { RefreshTokenStore } from "../../src/auth/refresh-token-store.js";
 import { TokenClient } from "../../src/auth/token-client.js";
 import { httpPolicy } from "../../src/net/exchange.js";
 import { PartnerCenterClient } from "../../src/partner-center/client.js";
-import type { PartnerCenterSimulator } from "../../src/simulator/simulator.js";
 import { captureLogs } from "./log-sink.js";
+import type { PartnerCenterSimulator } from "./simulator.js";
 import { testDir } from "./temp-dir.js";
 
 export interface ClientStack {

@@ -3,9 +3,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../../src/config/load-config.js";
-import { type RunningExporter, startExporter } from "../../src/main.js";
-import { PartnerCenterSimulator, type SimulatorOptions } from "../../src/simulator/simulator.js";
+import { type RunningExporter, startExporter } from "../../src/exporter/start-exporter.js";
 import { type CapturedLogs, captureLogs } from "./log-sink.js";
+import { PartnerCenterSimulator, type SimulatorOptions } from "./simulator.js";
 
 export interface Harness {
   readonly simulator: PartnerCenterSimulator;

@@ -2,10 +2,10 @@ import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, expect, it } from "vitest";
 import { TOKEN_FILE } from "../../src/auth/refresh-token-store.js";
-import { PartnerCenterSimulator } from "../../src/simulator/simulator.js";
 import { keyMaterial, makeAppCertificate } from "../helpers/client-certificates.js";
 import { type Spawned, spawnCli } from "../helpers/process.js";
 import { approveDeviceCode } from "../helpers/sign-in.js";
+import { PartnerCenterSimulator } from "../helpers/simulator.js";
 
 let simulator: PartnerCenterSimulator | undefined;
 let child: Spawned | undefined;

@@ -3,11 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { TOKEN_FILE } from "../../src/auth/refresh-token-store.js";
-import { PartnerCenterSimulator } from "../../src/simulator/simulator.js";
 import { FAST_ENV, sampleValue } from "../helpers/harness.js";
 import { type Spawned, spawnCli } from "../helpers/process.js";
 import { approveDeviceCode, signInInChromium } from "../helpers/sign-in.js";
 import { stderrLine } from "../helpers/sign-in-refusals.js";
+import { PartnerCenterSimulator } from "../helpers/simulator.js";
 
 let simulator: PartnerCenterSimulator;
 let stateDir: string;

@@ -1,11 +1,8 @@
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
+import { REFRESH_RESULTS } from "../../src/auth/errors.js";
 import { FAILURE_REASONS } from "../../src/errors/exporter-error.js";
-import {
-  createSelfMetrics,
-  REFRESH_RESULTS,
-  SELF_METRICS,
-} from "../../src/metrics/self-metrics.js";
+import { createSelfMetrics, SELF_METRICS } from "../../src/metrics/self-metrics.js";
 import { BUILD_INFO } from "../../src/version.js";
 import { checkExposition, family } from "../helpers/exposition-check.js";
 

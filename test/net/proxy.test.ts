@@ -2,9 +2,9 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { PartnerCenterSimulator } from "../../src/simulator/simulator.js";
 import { makeTestPki, type TestPki } from "../helpers/certs.js";
 import { type Spawned, spawnCli } from "../helpers/process.js";
+import { PartnerCenterSimulator } from "../helpers/simulator.js";
 import { startTinyproxy, type Tinyproxy } from "../helpers/tinyproxy.js";
 
 /**

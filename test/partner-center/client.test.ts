@@ -6,8 +6,8 @@ import {
   InvalidResponseError,
 } from "../../src/partner-center/errors.js";
 import { LICENSE_USAGE_PATH } from "../../src/partner-center/paths.js";
-import { PartnerCenterSimulator } from "../../src/simulator/simulator.js";
 import { clientStack } from "../helpers/client-stack.js";
+import { PartnerCenterSimulator } from "../helpers/simulator.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const correlationId = "6b588e9b-1d02-471a-bce2-79374497c24e";

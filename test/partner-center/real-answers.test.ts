@@ -12,10 +12,10 @@ import {
 } from "../../src/partner-center/paths.js";
 import { normaliseNextUri, readCollection } from "../../src/partner-center/resource-collection.js";
 import { readCustomer } from "../../src/partner-center/subscriptions.js";
-import { PartnerCenterSimulator } from "../../src/simulator/simulator.js";
 import { clientStack } from "../helpers/client-stack.js";
 import { type FixtureServer, startFixtureServer } from "../helpers/fixture-server.js";
 import { type Harness, sampleValue, startHarness } from "../helpers/harness.js";
+import { PartnerCenterSimulator } from "../helpers/simulator.js";
 
 /**
  * Answers as Partner Center and Entra ID really give them, captured from where each was seen in

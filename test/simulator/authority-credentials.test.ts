@@ -7,8 +7,8 @@ import { AuthError } from "../../src/auth/errors.js";
 import { TokenClient } from "../../src/auth/token-client.js";
 import { SecretScrubber } from "../../src/log/secret-scrubber.js";
 import { httpPolicy } from "../../src/net/exchange.js";
-import { PartnerCenterSimulator } from "../../src/simulator/simulator.js";
 import { type AppCertificate, makeAppCertificate } from "../helpers/client-certificates.js";
+import { PartnerCenterSimulator } from "../helpers/simulator.js";
 
 /**
  * Each refusal of a client credential, as Entra ID words it: the simulator checks the assertion

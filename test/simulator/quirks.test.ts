@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { type RunningDemo, startDemo } from "../../simulator/demo.js";
+import { QUIRK_NAMES, type Quirk } from "../../simulator/quirks.js";
 import { loadConfig } from "../../src/config/load-config.js";
-import { type RunningExporter, startExporter } from "../../src/main.js";
 import { CUSTOMER_USAGE_PATH, LICENSE_USAGE_PATH } from "../../src/partner-center/paths.js";
-import { QUIRK_NAMES, type Quirk } from "../../src/simulator/quirks.js";
-import { PartnerCenterSimulator } from "../../src/simulator/simulator.js";
 import { sampleValue } from "../helpers/harness.js";
 import { captureLogs } from "../helpers/log-sink.js";
+import { PartnerCenterSimulator } from "../helpers/simulator.js";
 
 /**
  * Each real-world quirk is a switch of the simulator: on, its answers show it; off, they are as
@@ -13,7 +13,7 @@ import { captureLogs } from "../helpers/log-sink.js";
  */
 
 let simulator: PartnerCenterSimulator | undefined;
-let exporter: RunningExporter | undefined;
+let exporter: RunningDemo | undefined;
 afterEach(async () => {
   await simulator?.stop();
   await exporter?.stop();
@@ -145,9 +145,9 @@ describe("simulator quirks", () => {
     });
     if (result.kind !== "run") throw new Error(`bad config: ${JSON.stringify(result)}`);
     const logs = captureLogs();
-    exporter = await startExporter(result.config, logs.logger, logs.scrubber, {});
+    exporter = await startDemo(result.config, logs.logger, logs.scrubber);
     await exporter.poller.pollOnce();
-    expect([...(exporter.simulator?.quirks ?? [])].sort()).toEqual([...QUIRK_NAMES].sort());
+    expect([...exporter.simulator.quirks].sort()).toEqual([...QUIRK_NAMES].sort());
     const exposition = await (await fetch(`${exporter.url}/metrics`)).text();
     expect(sampleValue(exposition, "partner_center_up")).toBe(1);
     for (const collector of [

@@ -2,16 +2,16 @@ import type { Logger } from "pino";
 import { AccessTokenProvider } from "../auth/access-token-provider.js";
 import { type ClientCredential, CredentialError } from "../auth/client-credential.js";
 import { createClientCredential } from "../auth/create-client-credential.js";
+import { credentialSettings, tokenClientFor } from "../auth/credentials.js";
 import { openTokenState, type TokenState } from "../auth/token-state.js";
 import type { Config } from "../config/load-config.js";
 import { SecretSource } from "../config/secret-source.js";
 import type { SecretScrubber } from "../log/secret-scrubber.js";
 import type { ExporterMetrics } from "../metrics/exporter-metrics.js";
 import { httpPolicy } from "../net/exchange.js";
-import { type ProxySettings, proxyCredentials, proxyName } from "../net/proxy.js";
+import { type ProxySettings, proxyName } from "../net/proxy.js";
 import { PartnerCenterClient } from "../partner-center/client.js";
 import { USER_AGENT } from "../version.js";
-import { credentialSettings, tokenClientFor } from "./credentials.js";
 import { StartupError } from "./startup-error.js";
 
 // The upstream stage of start-up: the secrets, the token state, the client credential and the
@@ -29,7 +29,6 @@ export interface Secrets {
 /** The secrets as configured, each file re-read when it changes; every value goes to the scrubber. */
 export function secretSources(config: Config, scrubber: SecretScrubber): Secrets {
   const scrub = (value: string): void => scrubber.add(value);
-  for (const credential of proxyCredentials(config.proxy)) scrub(credential);
   const { secretFiles } = config;
   return {
     clientSecret: new SecretSource(config.azure.clientSecret, secretFiles.clientSecret, scrub),

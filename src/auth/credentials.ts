@@ -1,10 +1,12 @@
-import type { ClientCredential } from "../auth/client-credential.js";
-import type { CredentialSettings } from "../auth/create-client-credential.js";
-import { renewHints } from "../auth/errors.js";
-import { TokenClient } from "../auth/token-client.js";
 import type { Config } from "../config/load-config.js";
+import { SecretScrubber } from "../log/secret-scrubber.js";
 import { type HttpPolicy, httpPolicy } from "../net/exchange.js";
+import { proxyCredentials } from "../net/proxy.js";
 import { USER_AGENT } from "../version.js";
+import type { ClientCredential } from "./client-credential.js";
+import type { CredentialSettings } from "./create-client-credential.js";
+import { renewHints } from "./errors.js";
+import { TokenClient } from "./token-client.js";
 
 /** Where the secrets of a credential come from now: files re-read (the exporter), or the values. */
 export interface CredentialSecrets {
@@ -40,4 +42,16 @@ export function tokenClientFor(
     renew: renewHints(config.secretFiles),
     ...http,
   });
+}
+
+/**
+ * The scrubber of a command that runs with this configuration (the exporter, login): from the
+ * start it knows the proxy's credentials and a client secret given as a value; secrets read from
+ * files and tokens join it as they are read.
+ */
+export function credentialScrubber(config: Config): SecretScrubber {
+  const scrubber = new SecretScrubber();
+  scrubber.add(config.azure.clientSecret);
+  for (const credential of proxyCredentials(config.proxy)) scrubber.add(credential);
+  return scrubber;
 }

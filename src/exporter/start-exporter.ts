@@ -1,28 +1,27 @@
 import { unwatchFile, watchFile } from "node:fs";
 import type { Logger } from "pino";
-import { Cleanup, type Step, temporaryDir } from "./cleanup.js";
-import type { Collector } from "./collectors/collector.js";
-import { ALL_COLLECTORS } from "./collectors/index.js";
-import { selectCollectors } from "./collectors/select.js";
-import { formatDuration } from "./config/duration.js";
-import { type Config, defaultStateDir } from "./config/load-config.js";
-import { ListenError, type RunningServer, serve, WebConfigError } from "./http/server.js";
-import type { SecretScrubber } from "./log/secret-scrubber.js";
-import { StartupError } from "./main/startup-error.js";
+import { Cleanup, type Step } from "../cleanup.js";
+import type { Collector } from "../collectors/collector.js";
+import { ALL_COLLECTORS } from "../collectors/index.js";
+import { selectCollectors } from "../collectors/select.js";
+import { formatDuration } from "../config/duration.js";
+import { type Config, defaultStateDir } from "../config/load-config.js";
+import { ListenError, type RunningServer, serve, WebConfigError } from "../http/server.js";
+import type { SecretScrubber } from "../log/secret-scrubber.js";
+import { ExporterMetrics } from "../metrics/exporter-metrics.js";
+import type { PartnerCenterClient } from "../partner-center/client.js";
+import { Poller } from "../poller/poller.js";
+import { VERSION } from "../version.js";
+import { StartupError } from "./startup-error.js";
 import {
   clientCredential,
   openState,
   partnerCenterClient,
   type Secrets,
   secretSources,
-} from "./main/upstream.js";
-import { ExporterMetrics } from "./metrics/exporter-metrics.js";
-import type { PartnerCenterClient } from "./partner-center/client.js";
-import { Poller } from "./poller/poller.js";
-import type { PartnerCenterSimulator } from "./simulator/simulator.js";
-import { VERSION } from "./version.js";
+} from "./upstream.js";
 
-export { StartupError } from "./main/startup-error.js";
+export { StartupError } from "./startup-error.js";
 
 export interface RunningExporter {
   /** Base URL the exporter serves on. */
@@ -30,49 +29,14 @@ export interface RunningExporter {
   readonly metrics: ExporterMetrics;
   readonly poller: Poller;
   readonly stateDir: string;
-  readonly simulator: PartnerCenterSimulator | undefined;
   stop(): Promise<void>;
 }
 
 const SHUTDOWN_GRACE_MS = 5_000;
 const SECRET_FILE_CHECK_MS = 5_000;
 
-interface Upstream {
-  readonly config: Config;
-  readonly simulator: PartnerCenterSimulator | undefined;
-}
-
-/** In --demo, the built-in simulator, and the config pointed at it; otherwise the config as is. */
-async function startUpstream(config: Config, logger: Logger, cleanup: Cleanup): Promise<Upstream> {
-  if (!config.demo) return { config, simulator: undefined };
-  // Loaded only in --demo: a real deployment never carries the simulator in memory.
-  const { PartnerCenterSimulator } = await import("./simulator/simulator.js");
-  // Every real-world quirk on (BOM included), so the default path exercises them each time.
-  const simulator = new PartnerCenterSimulator();
-  const url = await simulator.start();
-  cleanup.defer(() => simulator.stop());
-  logger.info({ simulator: url }, "demo mode: polling the built-in Partner Center simulator");
-  const { tenantId, clientId, clientSecret, initialRefreshToken } = simulator;
-  // Its rotated tokens are the simulator's: they go when the demo stops.
-  const dir = config.state.dir ?? (await temporaryDir("partner-center-exporter-demo-", cleanup));
-  return {
-    simulator,
-    config: {
-      ...config,
-      azure: {
-        ...config.azure,
-        ...{ tenantId, clientId, clientSecret, authorityHost: url },
-        // The simulator's app signs in with its secret; another configured credential is ignored.
-        ...{ clientCertificatePath: undefined, federatedTokenFile: undefined },
-      },
-      partnerCenter: { ...config.partnerCenter, refreshToken: initialRefreshToken, url },
-      state: { ...config.state, dir },
-    },
-  };
-}
-
 function chooseCollectors(config: Config): Collector[] {
-  const { collectors, problems } = selectCollectors(ALL_COLLECTORS, config.collectors, config.demo);
+  const { collectors, problems } = selectCollectors(ALL_COLLECTORS, config.collectors);
   if (problems.length > 0) throw new StartupError(problems.join("\n"));
   return collectors;
 }
@@ -182,14 +146,13 @@ function logListening(logger: Logger, { config, server, collectors, stateDir }: 
  * undo goes on one cleanup stack, run in reverse on a failed start or on stop.
  */
 export async function startExporter(
-  baseConfig: Config,
+  config: Config,
   logger: Logger,
   scrubber: SecretScrubber,
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): Promise<RunningExporter> {
   const cleanup = new Cleanup();
   try {
-    const { config, simulator } = await startUpstream(baseConfig, logger, cleanup);
     const secrets = secretSources(config, scrubber);
     const credential = clientCredential(config, secrets, scrubber, logger);
     const stateDir = config.state.dir ?? defaultStateDir(env);
@@ -206,7 +169,7 @@ export async function startExporter(
     poller.start();
     cleanup.defer(() => poller.stop());
     cleanup.defer(watchSecretFiles(secrets, poller, config.azure.clientCertificatePath));
-    return { url: server.url, metrics, poller, stateDir, simulator, stop: () => cleanup.run() };
+    return { url: server.url, metrics, poller, stateDir, stop: () => cleanup.run() };
   } catch (error) {
     // The start-up failure is the one to report, not a failure while undoing it.
     await cleanup.run().catch(() => undefined);

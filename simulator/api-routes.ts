@@ -2,13 +2,13 @@ import { randomBytes, randomUUID } from "node:crypto";
 import type { Express, Request, Response } from "express";
 import { AnalyticsQueryError } from "./commercial-analytics.js";
 import { apiErrorBody, faultBody, sendJson } from "./error-bodies.js";
-import { answerFault, type Endpoint, type FaultQueue } from "./faults.js";
+import type { Endpoint, Intercept } from "./intercept.js";
 import type { Quirk } from "./quirks.js";
 import { recordOf } from "./request-log.js";
 
-/** What every API route shares: the fault queue, the quirks, who the caller must be. */
+/** What every API route shares: the intercept, the quirks, who the caller must be. */
 export interface ApiContext {
-  readonly faults: FaultQueue;
+  readonly intercept: Intercept;
   readonly quirks: ReadonlySet<Quirk>;
   readonly partnerId: string;
   /** Whether the request carries a valid access token. */
@@ -18,13 +18,13 @@ export interface ApiContext {
 /** A resource the partner does not have (an unknown customer): the API's 404. */
 export class NotFoundError extends Error {}
 
-/** One API endpoint: where it is, which fault target it is, and what it answers. */
+/** One API endpoint: where it is, its name for an intercept, and what it answers. */
 export interface ApiRoute {
   readonly path: string | string[];
   readonly endpoint: Endpoint;
   /** The body: an object (sent as JSON) or raw text; AnalyticsQueryError answers 400. */
   readonly produce: (req: Request) => unknown;
-  /** Which page the request asks for (faults can target one); 1 unless paged. */
+  /** Which page the request asks for (an intercept can target one); 1 unless paged. */
   readonly page?: (req: Request) => number;
 }
 
@@ -40,22 +40,23 @@ function setApiHeaders(req: Request, res: Response): void {
 
 /**
  * Installs one API endpoint: Partner Center's response headers, 401 without a valid access
- * token, the fault queue (per page), then the body `produce` returns.
+ * token, the intercept (a test's faults, per page), then the body `produce` returns.
  */
 export function installApiRoute(app: Express, context: ApiContext, route: ApiRoute): void {
-  const { faults, quirks } = context;
+  const { intercept, quirks } = context;
   app.get(route.path, async (req: Request, res: Response) => {
     setApiHeaders(req, res);
     const authorized = context.authorized(req);
-    recordOf(res).authorized = authorized;
+    const record = recordOf(res);
+    if (record !== undefined) record.authorized = authorized;
     if (!authorized) {
       res.set("WWW-Authenticate", `OAuth realm=urn:cpsvc:cpid:${context.partnerId}`);
       sendJson(res, 401, apiErrorBody(401, undefined, quirks));
       return;
     }
-    const fault = faults.take(route.endpoint, route.page?.(req) ?? 1);
-    const retryAfter = fault?.retryAfter !== undefined ? Number(fault.retryAfter) : undefined;
-    if (await answerFault(fault, res, (status) => apiErrorBody(status, retryAfter, quirks))) return;
+    const errorBody = (status: number, retryAfter: number | undefined): string =>
+      apiErrorBody(status, retryAfter, quirks);
+    if (await intercept(route.endpoint, route.page?.(req) ?? 1, res, errorBody)) return;
     let body: unknown;
     try {
       body = route.produce(req);

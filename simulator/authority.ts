@@ -1,10 +1,11 @@
 import { randomBytes, randomUUID, type X509Certificate } from "node:crypto";
 import type { Express, Request, Response } from "express";
+import { CLOUDS } from "../src/config/clouds.js";
 import { aadErrorBody, type Refusal, sendRefusal } from "./aad-errors.js";
 import { SimulatedClientCredentials } from "./client-credentials.js";
 import { SimulatedDeviceFlow } from "./device-flow.js";
-import { answerFault, type FaultQueue } from "./faults.js";
 import { type FederatedTokenOptions, SimulatedFederation } from "./federated-tokens.js";
+import type { Intercept } from "./intercept.js";
 import { type Quirk, quirkSet } from "./quirks.js";
 import { SimulatedSignIn } from "./sign-in.js";
 
@@ -30,7 +31,7 @@ export interface AuthorityOptions {
   readonly quirks?: Iterable<Quirk>;
 }
 
-const RESOURCE = "https://api.partnercenter.microsoft.com";
+const RESOURCE = CLOUDS.global.resource;
 const DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code";
 
 function base64url(value: unknown): string {
@@ -60,14 +61,14 @@ export class SimulatedAuthority {
   readonly #clients: SimulatedClientCredentials;
   readonly #options: AuthorityOptions;
   readonly #now: () => number;
-  readonly #faults: FaultQueue;
+  readonly #intercept: Intercept;
   readonly #quirks: ReadonlySet<Quirk>;
   #baseUrl: () => string = () => "";
 
-  constructor(options: AuthorityOptions, faults: FaultQueue) {
+  constructor(options: AuthorityOptions, intercept: Intercept) {
     this.#options = options;
     this.#quirks = quirkSet(options.quirks);
-    this.#faults = faults;
+    this.#intercept = intercept;
     this.#now = options.now ?? Date.now;
     this.tenantId = options.tenantId ?? "contoso-partner.onmicrosoft.com";
     this.clientId = options.clientId ?? randomUUID();
@@ -179,7 +180,7 @@ export class SimulatedAuthority {
         "A transient error has occurred.",
         this.#quirks.has("aadsts-trace-body"),
       );
-    if (await answerFault(this.#faults.take("token"), res, transient)) return;
+    if (await this.#intercept("token", 1, res, transient)) return;
     const body = (req.body ?? {}) as Record<string, string | undefined>;
     const refusal = this.#refusal(req, body);
     if (refusal !== undefined) {

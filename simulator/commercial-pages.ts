@@ -41,7 +41,7 @@ export interface CommercialPagesOptions {
 
 /**
  * The commercial analytics endpoints' data: the customers' product rows (from a seed), grouped
- * and filtered per query (cached until the seed changes) and served page by page.
+ * and filtered per query (cached until the data changes) and served page by page.
  */
 export class CommercialPages {
   readonly #options: CommercialPagesOptions;

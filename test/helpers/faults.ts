@@ -1,16 +1,7 @@
 import type { Response } from "express";
+import type { Endpoint, ErrorBody, Intercept } from "../../simulator/intercept.js";
 
-/** The simulator's endpoints a fault can target. */
-export type Endpoint =
-  | "usage"
-  | "deployment"
-  | "customer-usage"
-  | "customer-deployment"
-  | "customers"
-  | "subscriptions"
-  | "token";
-
-/** A planned misbehaviour of the simulator, for tests and demos of failure handling. */
+/** A planned misbehaviour of the simulator, for tests of failure handling. */
 export interface Fault {
   /** Which endpoint it hits: one of them, any API endpoint (`api`), or anything (`any`). */
   readonly target: Endpoint | "api" | "any";
@@ -64,10 +55,10 @@ export class FaultQueue {
  * Answers a request as its fault says (never, after a delay, or with a status and body), the way
  * every simulated endpoint does. Returns whether the request is answered (or never will be).
  */
-export async function answerFault(
+async function answerFault(
   fault: Fault | undefined,
   res: Response,
-  errorBody: (status: number) => string,
+  errorBody: ErrorBody,
 ): Promise<boolean> {
   if (fault === undefined) return false;
   if (fault.hang) return true;
@@ -79,6 +70,16 @@ export async function answerFault(
   res
     .status(status)
     .type("application/json; charset=utf-8")
-    .send(fault.body ?? errorBody(status));
+    .send(fault.body ?? errorBody(status, retryAfterSeconds(fault.retryAfter)));
   return true;
+}
+
+function retryAfterSeconds(value: string | undefined): number | undefined {
+  return value === undefined ? undefined : Number(value);
+}
+
+/** The simulator's intercept that answers with the queue's faults. */
+export function faultIntercept(queue: FaultQueue): Intercept {
+  return (endpoint, page, res, errorBody) =>
+    answerFault(queue.take(endpoint, page), res, errorBody);
 }

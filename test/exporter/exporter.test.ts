@@ -3,10 +3,11 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { startDemo } from "../../simulator/demo.js";
 import { TOKEN_FILE } from "../../src/auth/refresh-token-store.js";
 import { ALL_COLLECTORS } from "../../src/collectors/index.js";
 import { loadConfig } from "../../src/config/load-config.js";
-import { type RunningExporter, startExporter } from "../../src/main.js";
+import type { RunningExporter } from "../../src/exporter/start-exporter.js";
 import {
   checkExposition,
   family,
@@ -316,7 +317,7 @@ describe("the demo", () => {
   });
 
   /** The exporter as `--demo` runs it: the built-in simulator, every collector. */
-  async function startDemo(): Promise<RunningExporter> {
+  async function runDemo(): Promise<RunningExporter> {
     stateDir = await mkdtemp(join(tmpdir(), "pce-demo-"));
     const result = loadConfig({
       argv: ["--demo", "--web.listen-address=127.0.0.1:0", `--state.dir=${stateDir}`],
@@ -325,7 +326,7 @@ describe("the demo", () => {
     });
     if (result.kind !== "run") throw new Error(`bad demo config: ${JSON.stringify(result)}`);
     const logs = captureLogs("info");
-    const exporter = await startExporter(result.config, logs.logger, logs.scrubber, {});
+    const exporter = await startDemo(result.config, logs.logger, logs.scrubber);
     await exporter.poller.pollOnce();
     await exporter.poller.crawlOnce();
     return exporter;
@@ -336,7 +337,7 @@ describe("the demo", () => {
     families.filter((f) => !/^(process|nodejs)_/.test(f.name));
 
   it("serves every collector's series, in both formats, plain and gzip, through every strict parser", async () => {
-    demo = await startDemo();
+    demo = await runDemo();
     const scrapes = [];
     for (const variant of SCRAPE_VARIANTS) {
       scrapes.push(await scrapeChecked(`${demo.url}/metrics`, variant));

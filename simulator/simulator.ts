@@ -9,13 +9,12 @@ import {
   CUSTOMERS_PATH,
   LICENSE_DEPLOYMENT_PATH,
   LICENSE_USAGE_PATH,
-} from "../partner-center/paths.js";
+} from "../src/partner-center/paths.js";
 import { type ApiContext, installApiRoute, installNotFound, NotFoundError } from "./api-routes.js";
 import { type AuthorityOptions, SimulatedAuthority } from "./authority.js";
 import { CommercialPages, type NextLinkStyle, pageOf } from "./commercial-pages.js";
-import { installControlPlane } from "./control-plane.js";
 import { demoUsageItems, partnerDeploymentItems } from "./demo-data.js";
-import { FaultQueue } from "./faults.js";
+import { type Intercept, NO_INTERCEPT } from "./intercept.js";
 import { byteOrderMark, type Quirk, quirkSet } from "./quirks.js";
 import { type RecordedRequest, recordRequests } from "./request-log.js";
 import { SubscriptionPages } from "./subscription-pages.js";
@@ -28,6 +27,13 @@ export interface SimulatorOptions extends AuthorityOptions {
   /** Customers in the commercial analytics (about 10 rows each); default 12 (the demo). */
   readonly customers?: number;
   readonly nextLinks?: NextLinkStyle;
+  /**
+   * Record every request in `requests` (the newest 1000), for tests that check what the exporter
+   * asked; off in the shipped --demo and `simulator` command.
+   */
+  readonly recordRequests?: boolean;
+  /** Asked before every answer (a test's faults); none in the shipped --demo and command. */
+  readonly intercept?: Intercept;
   /** Serve HTTPS with this certificate (as the real services do), for proxy tunnels in tests. */
   readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer };
 }
@@ -40,11 +46,12 @@ function collection(items: unknown[]): unknown {
 }
 
 /**
- * A loopback Partner Center: the token endpoint (refresh-token grant, rotating refresh tokens)
- * and the licence usage endpoint, with the documented headers and error bodies, plus faults.
+ * A loopback Partner Center and Entra ID: the token endpoint (every grant, rotating refresh
+ * tokens), sign-in and device code, the licence analytics, customers and subscriptions, with the
+ * documented headers and error bodies. Only the code that creates it can make it misbehave
+ * (`intercept`): nothing over HTTP can.
  */
 export class PartnerCenterSimulator {
-  readonly faults = new FaultQueue();
   readonly requests: RecordedRequest[] = [];
   readonly authority: SimulatedAuthority;
   readonly #now: () => number;
@@ -53,15 +60,19 @@ export class PartnerCenterSimulator {
   #usageBody: string | undefined;
   readonly #quirks: ReadonlySet<Quirk>;
   readonly #tls: SimulatorOptions["tls"];
+  readonly #recording: boolean;
+  readonly #intercept: Intercept;
   readonly #commercial: CommercialPages;
   readonly #subscriptions: SubscriptionPages;
   #server: Server | undefined;
 
   constructor(options: SimulatorOptions = {}) {
     this.#now = options.now ?? Date.now;
-    this.authority = new SimulatedAuthority(options, this.faults);
+    this.#intercept = options.intercept ?? NO_INTERCEPT;
+    this.authority = new SimulatedAuthority(options, this.#intercept);
     this.#quirks = quirkSet(options.quirks);
     this.#tls = options.tls;
+    this.#recording = options.recordRequests ?? false;
     this.#commercial = new CommercialPages({
       customers: options.customers ?? DEMO_CUSTOMERS,
       nextLinks: options.nextLinks ?? "absolute",
@@ -193,12 +204,11 @@ export class PartnerCenterSimulator {
     const app = express();
     app.disable("x-powered-by");
     if (this.#quirks.has("utf8-bom")) app.use(byteOrderMark);
-    app.use(recordRequests(this.requests, this.#now));
+    if (this.#recording) app.use(recordRequests(this.requests, this.#now));
     app.use(express.urlencoded({ extended: false, limit: "64kb" }));
     app.use(express.json({ limit: "64mb" }));
     this.authority.install(app, () => this.url);
     this.#installApi(app);
-    installControlPlane(app, this);
     installNotFound(app, this.#quirks);
     return app;
   }
@@ -206,7 +216,7 @@ export class PartnerCenterSimulator {
   /** The four licence analytics endpoints, the customer list and the subscriptions. */
   #installApi(app: express.Express): void {
     const context: ApiContext = {
-      faults: this.faults,
+      intercept: this.#intercept,
       quirks: this.#quirks,
       partnerId: this.#partnerId,
       authorized: (req) => this.#authorized(req),

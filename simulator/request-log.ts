@@ -45,7 +45,7 @@ export function recordRequests(
   };
 }
 
-/** The record `recordRequests` made of this request. */
-export function recordOf(res: Response): RecordedRequest {
-  return res.locals.record as RecordedRequest;
+/** The record `recordRequests` made of this request; undefined when nothing records. */
+export function recordOf(res: Response): RecordedRequest | undefined {
+  return res.locals.record as RecordedRequest | undefined;
 }

@@ -1,11 +1,16 @@
 import { pino } from "pino";
-import { Cleanup, temporaryDir } from "../cleanup.js";
-import { flagLabel } from "../config/argv.js";
-import { type CommandFlag, commandFlagsHelp, readCommandArgs } from "../config/command-flags.js";
-import type { ListenAddress } from "../config/listen-address.js";
-import { listenAddress } from "../config/parsers.js";
-import { createLogger, type Logger } from "../log/logger.js";
-import { SecretScrubber } from "../log/secret-scrubber.js";
+import { Cleanup, temporaryDir } from "../src/cleanup.js";
+import { flagLabel } from "../src/config/argv.js";
+import {
+  type CommandFlag,
+  commandFlagsHelp,
+  readCommandArgs,
+} from "../src/config/command-flags.js";
+import { reportConfigErrors } from "../src/config/config-errors.js";
+import type { ListenAddress } from "../src/config/listen-address.js";
+import { listenAddress } from "../src/config/parsers.js";
+import { createLogger, type Logger } from "../src/log/logger.js";
+import { SecretScrubber } from "../src/log/secret-scrubber.js";
 import { PartnerCenterSimulator } from "./simulator.js";
 
 const LISTEN: CommandFlag<ListenAddress> = {
@@ -85,8 +90,7 @@ export async function startSimulatorCommand(io: SimulatorIo): Promise<number | R
     return 0;
   }
   if (problems.length > 0) {
-    for (const problem of problems) io.stderr(`configuration error: ${problem}\n`);
-    return 2;
+    return reportConfigErrors(problems, io.stderr);
   }
   const simulator = new PartnerCenterSimulator();
   const cleanup = new Cleanup();
@@ -96,8 +100,10 @@ export async function startSimulatorCommand(io: SimulatorIo): Promise<number | R
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? String(error);
     const where = `${listen.host ?? ""}:${listen.port}`;
-    io.stderr(`configuration error: ${flagLabel(LISTEN)}: cannot listen on ${where} (${code})\n`);
-    return 2;
+    return reportConfigErrors(
+      [`${flagLabel(LISTEN)}: cannot listen on ${where} (${code})`],
+      io.stderr,
+    );
   }
   cleanup.defer(() => simulator.stop());
   const stateDir = await temporaryDir("partner-center-exporter-simulator-", cleanup);
