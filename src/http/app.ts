@@ -1,18 +1,21 @@
 import express, { type Express, type NextFunction, type Request, type Response } from "express";
 import type { Logger } from "pino";
+import { type GuardOptions, guards } from "./guards.js";
 import { type LastPollView, renderLandingPage } from "./landing-page.js";
 import { type ScrapeSource, writeScrape } from "./scrape.js";
 
+export { NOSNIFF } from "./guards.js";
+
 /**
- * What /readyz and the landing page read: the poller's status, handed over by main (the HTTP layer
- * knows its shape, never the poller).
+ * What /readyz and the landing page read: the poller's status, handed over by the exporter's
+ * wiring (the HTTP layer knows its shape, never the poller).
  */
 export interface PollStatusView extends LastPollView {
   /** Whether a poll has fully succeeded. */
   readonly ready: boolean;
 }
 
-export interface AppOptions {
+export interface AppOptions extends GuardOptions {
   readonly metrics: ScrapeSource;
   readonly pollStatus: PollStatusView;
   readonly telemetryPath: string;
@@ -20,41 +23,21 @@ export interface AppOptions {
   readonly logger: Logger;
 }
 
-/** On every answer (the web config's headers are added per request, before these). */
-export const NOSNIFF: Readonly<Record<string, string>> = { "X-Content-Type-Options": "nosniff" };
-
-/** The exporter's HTTP surface: metrics, probes, a landing page; GET and HEAD only. */
+/**
+ * The exporter's HTTP surface, one route table behind one set of guards: metrics (the telemetry
+ * path, with or without a trailing slash), probes, a landing page; GET and HEAD only.
+ */
 export function createApp(options: AppOptions): Express {
   const { metrics, pollStatus, telemetryPath, version, logger } = options;
   const app = express();
   app.disable("x-powered-by");
   app.disable("etag");
   app.set("query parser", false);
-
-  app.use((_req: Request, res: Response, next: NextFunction) => {
-    res.set(NOSNIFF);
-    next();
-  });
-  app.use((req: Request, res: Response, next: NextFunction) => {
-    if (req.method === "GET" || req.method === "HEAD") {
-      next();
-      return;
-    }
-    res.set("Allow", "GET, HEAD").status(405).type("text/plain").send("method not allowed\n");
-  });
-  app.use((req: Request, res: Response, next: NextFunction) => {
-    // Nothing here reads a body: refuse one rather than let the server drain it.
-    const length = req.get("content-length");
-    if (req.get("transfer-encoding") !== undefined || (length !== undefined && length !== "0")) {
-      res.set("Connection", "close").status(413).type("text/plain").send("no request body\n");
-      return;
-    }
-    next();
-  });
+  app.use(guards(options));
 
   app.get(telemetryPath, async (req: Request, res: Response) => {
     // Answered from memory: a scrape never calls Partner Center.
-    await writeScrape(metrics, req, res, {});
+    await writeScrape(metrics, req, res);
   });
   app.get("/healthz", (_req: Request, res: Response) => {
     res.type("text/plain").send("ok\n");
@@ -71,6 +54,10 @@ export function createApp(options: AppOptions): Express {
   });
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
     logger.error({ err: error instanceof Error ? error.message : String(error) }, "request failed");
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
     res.status(500).type("text/plain").send("internal error\n");
   });
   return app;

@@ -4,7 +4,8 @@ import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import type { ListenAddress } from "../config/listen-address.js";
 import type { HttpObserver } from "../metrics/http-recorder.js";
-import type { AppOptions } from "./app.js";
+import { type AppOptions, createApp } from "./app.js";
+import { BasicAuthVerifier } from "./basic-auth.js";
 import { connectionCap, type OpenFileLimits, openFileLimits } from "./connection-cap.js";
 import {
   describeTarget,
@@ -13,9 +14,8 @@ import {
   systemdTargets,
 } from "./listen-targets.js";
 import type { LiveWebConfig } from "./live-web-config.js";
-import { dropRequestsAfterClose } from "./pipeline-gate.js";
+import { dropRequestsAfterClose, pipelineGate } from "./pipeline-gate.js";
 import { Refusals } from "./refusals.js";
-import { createRequestListener } from "./request-listener.js";
 import { tlsServerOptions } from "./tls.js";
 import { TlsGuard } from "./tls-guard.js";
 import { loadWebConfig, type StartupTls } from "./web-config.js";
@@ -185,7 +185,9 @@ function limitsFor(options: ServeOptions, listeners: number): Partial<HttpLimits
 export async function serve(options: ServeOptions): Promise<RunningServer> {
   const web = await loadWebConfig(options.webConfigFile, options.logger, options.httpObserver);
   const refusals = new Refusals(options.httpObserver, options.logger);
-  const handler = createRequestListener({ ...options, live: web?.live, refusals });
+  const verifier = new BasicAuthVerifier();
+  const app = createApp({ ...options, live: web?.live, verifier, refusals });
+  const listener = pipelineGate(app, () => refusals.refuse("pipeline_depth"));
   const targets: ListenTarget[] = options.systemdSocket
     ? systemdTargets(options.env ?? process.env)
     : options.listen.map((address) => ({ address }));
@@ -195,14 +197,12 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     limits: limitsFor(options, targets.length),
     refusals,
   };
-  const settled = await Promise.allSettled(
-    targets.map((t) => listen(handler.listener, t, listenOptions)),
-  );
+  const settled = await Promise.allSettled(targets.map((t) => listen(listener, t, listenOptions)));
   const running = settled.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
   const failed = settled.find((s) => s.status === "rejected");
   if (failed !== undefined || running.length === 0) {
     await Promise.all(running.map((r) => r.close(0)));
-    await handler.close();
+    await verifier.close();
     throw (
       failed?.reason ??
       new Error(`nothing to listen on (${targets.map(describeTarget).join(", ")})`)
@@ -215,7 +215,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     urls: running.map((r) => r.url),
     close: async (graceMs) => {
       await Promise.all(running.map((r) => r.close(graceMs)));
-      await handler.close();
+      await verifier.close();
     },
   };
 }

@@ -3,11 +3,12 @@ import type { Collector, CrawlCollector } from "../collectors/collector.js";
 import type { CrawlRecorder, CrawlSink } from "../poller/crawl-loop.js";
 import type { PollOutcome, PollSink } from "../poller/poll-outcome.js";
 import { ApiRecorder } from "./api-recorder.js";
+import type { Body } from "./body.js";
 import { CrawlSeriesRecorder } from "./crawl-recorder.js";
 import { HttpRecorder } from "./http-recorder.js";
 import { PollRecorder } from "./poll-recorder.js";
 import { processMetricsRegistry } from "./process-metrics.js";
-import { type ScrapeBody, ScrapeCache, type ScrapeParts } from "./scrape-cache.js";
+import { ScrapeCache } from "./scrape-cache.js";
 import { segmentText } from "./segment.js";
 import { createSelfMetrics, type SelfMetrics } from "./self-metrics.js";
 import { TokenRecorder } from "./token-recorder.js";
@@ -66,19 +67,9 @@ export class ExporterMetrics implements PollSink, CrawlSink {
     return new CrawlSeriesRecorder(collector, this.#metrics, this.#scrape, this.#polls);
   }
 
-  /** The answer to a scrape, from memory, all of it in memory (compressed pieces inflated). */
-  scrape(openMetrics: boolean, gzip: boolean): Promise<ScrapeBody> {
+  /** The answer to a scrape, from memory: a scrape never calls Partner Center. */
+  body(openMetrics: boolean, gzip: boolean): Promise<Body> {
     return this.#scrape.body(openMetrics, gzip);
-  }
-
-  /** The answer to a scrape as it is kept: what the HTTP layer writes, inflating as it goes. */
-  scrapeParts(openMetrics: boolean, gzip: boolean): Promise<ScrapeParts> {
-    return this.#scrape.parts(openMetrics, gzip);
-  }
-
-  /** The answer to a scrape when nothing changed since the last one (no promise, no wait). */
-  cachedScrape(openMetrics: boolean, gzip: boolean): ScrapeBody | undefined {
-    return this.#scrape.cachedBody(openMetrics, gzip);
   }
 
   /** One collector's rendered series (for tests and the golden files). */

@@ -1,6 +1,8 @@
 import type { Registry } from "prom-client";
+import { Body } from "./body.js";
 import { gzipStream } from "./gzip-stream.js";
-import { type BodyPart, plainBytes, type Segment, toSegment } from "./segment.js";
+import type { BodyPart, Segment } from "./segment.js";
+import { toSegment } from "./segment.js";
 
 export { type Segment, toSegment } from "./segment.js";
 
@@ -13,24 +15,6 @@ export interface ChangeMarker {
   markChanged(): void;
 }
 
-/** A body in memory, ready to write. */
-export interface ScrapeBody {
-  readonly chunks: readonly Buffer[];
-  readonly length: number;
-  readonly contentType: string;
-}
-
-/** A body as it is kept: a compressed piece in a plain body is inflated as it is written. */
-export interface ScrapeParts {
-  readonly parts: readonly BodyPart[];
-  readonly length: number;
-  readonly contentType: string;
-  /** The same body when every part is bytes already; undefined when some are to inflate. */
-  readonly inMemory: ScrapeBody | undefined;
-}
-
-/** Small bodies are joined into one buffer (one write); large ones stay in pieces (no copy). */
-const JOIN_BELOW_BYTES = 256 * 1024;
 /** Process metrics are read at most this often, however many scrapes come. */
 export const PROCESS_METRICS_MAX_AGE_MS = 1_000;
 
@@ -101,7 +85,7 @@ export class ScrapeCache implements ChangeMarker {
       healthVersion: number;
       processEpoch: number;
       collectors: ReadonlyMap<string, Segment>;
-      body: ScrapeParts;
+      body: Body;
     }
   >();
 
@@ -135,66 +119,26 @@ export class ScrapeCache implements ChangeMarker {
     return this.#collectors.get(name);
   }
 
-  /** The body, if the one built last still holds and is in memory: the hot path of a scrape. */
-  cachedBody(
-    openMetrics: boolean,
-    gzipped: boolean,
-    now: number = Date.now(),
-  ): ScrapeBody | undefined {
-    return this.#cached(openMetrics, gzipped, now)?.inMemory;
-  }
-
-  /** The body, all of it in memory (compressed pieces inflated). */
-  async body(
-    openMetrics: boolean,
-    gzipped: boolean,
-    now: number = Date.now(),
-  ): Promise<ScrapeBody> {
-    const body = await this.parts(openMetrics, gzipped, now);
-    return (
-      body.inMemory ?? {
-        chunks: await plainBytes(body.parts),
-        length: body.length,
-        contentType: body.contentType,
-      }
-    );
-  }
-
-  #cached(openMetrics: boolean, gzipped: boolean, now: number): ScrapeParts | undefined {
-    if (this.#process !== undefined && now - this.#processReadAt >= PROCESS_METRICS_MAX_AGE_MS) {
-      return undefined;
-    }
-    const cached = this.#bodies.get(`${openMetrics}/${gzipped}`);
-    return cached !== undefined &&
-      cached.healthVersion === this.#healthChanges &&
-      cached.processEpoch === this.#processEpoch &&
-      cached.collectors === this.#collectors
-      ? cached.body
-      : undefined;
-  }
-
-  /** The body as it is kept (what the HTTP layer writes, inflating as it goes). */
-  async parts(
-    openMetrics: boolean,
-    gzipped: boolean,
-    now: number = Date.now(),
-  ): Promise<ScrapeParts> {
-    const version = this.#healthChanges;
-    if (version !== this.#healthSegmentsAt) {
-      this.#healthSegmentsAt = version;
-      this.#health.invalidate();
-    }
-    if (this.#process !== undefined && now - this.#processReadAt >= PROCESS_METRICS_MAX_AGE_MS) {
-      this.#processReadAt = now;
-      this.#processEpoch++;
-      this.#process.invalidate();
-    }
-    // Nothing changed since this variant was built.
-    const cached = this.#cached(openMetrics, gzipped, now);
-    if (cached !== undefined) return cached;
+  /**
+   * The answer to a scrape in this format and encoding: the body built last for this variant
+   * while nothing changed (no self-metric marked, no new segment, process metrics under a second
+   * old), otherwise a new one.
+   */
+  async body(openMetrics: boolean, gzipped: boolean, now: number = Date.now()): Promise<Body> {
+    this.#invalidateStale(now);
     const key = `${openMetrics}/${gzipped}`;
+    const version = this.#healthChanges;
     const collectors = this.#collectors;
     const processEpoch = this.#processEpoch;
+    const cached = this.#bodies.get(key);
+    if (
+      cached !== undefined &&
+      cached.healthVersion === version &&
+      cached.processEpoch === processEpoch &&
+      cached.collectors === collectors
+    ) {
+      return cached.body;
+    }
     const [health, processSegments, eof] = await Promise.all([
       this.#health.get(),
       this.#process?.get(),
@@ -210,19 +154,25 @@ export class ScrapeCache implements ChangeMarker {
     segments.push(pick(health));
     if (processSegments !== undefined) segments.push(pick(processSegments));
     if (openMetrics) segments.push(eof);
-    const chunks: readonly BodyPart[] = gzipped
+    const parts: readonly BodyPart[] = gzipped
       ? gzipStream(segments.flatMap((s) => s.deflated))
       : segments.flatMap((s): readonly BodyPart[] => s.plain ?? s.deflated);
-    const length = chunks.reduce((n, c) => n + c.length, 0);
-    const contentType = openMetrics ? OPENMETRICS_CONTENT_TYPE : TEXT_CONTENT_TYPE;
-    let inMemory: ScrapeBody | undefined;
-    if (chunks.every((c) => Buffer.isBuffer(c))) {
-      const buffers = chunks as readonly Buffer[];
-      const joined = length < JOIN_BELOW_BYTES ? [Buffer.concat(buffers, length)] : buffers;
-      inMemory = { chunks: joined, length, contentType };
-    }
-    const body: ScrapeParts = { parts: inMemory?.chunks ?? chunks, length, contentType, inMemory };
+    const body = new Body(parts, openMetrics ? OPENMETRICS_CONTENT_TYPE : TEXT_CONTENT_TYPE);
     this.#bodies.set(key, { healthVersion: version, processEpoch, collectors, body });
     return body;
+  }
+
+  /** A marked self-metric change renders them again; process metrics are read at most once a second. */
+  #invalidateStale(now: number): void {
+    const version = this.#healthChanges;
+    if (version !== this.#healthSegmentsAt) {
+      this.#healthSegmentsAt = version;
+      this.#health.invalidate();
+    }
+    if (this.#process !== undefined && now - this.#processReadAt >= PROCESS_METRICS_MAX_AGE_MS) {
+      this.#processReadAt = now;
+      this.#processEpoch++;
+      this.#process.invalidate();
+    }
   }
 }

@@ -1,4 +1,4 @@
-import { type DeflatedPiece, deflatePiece, inflatePiece, inflatePieceSync } from "./gzip-stream.js";
+import { type DeflatedPiece, deflatePiece, inflatePieceSync } from "./gzip-stream.js";
 
 /**
  * A piece of the exposition, compressed (pieces of one gzip stream) and, while it is small, plain
@@ -36,13 +36,6 @@ export async function toSegment(
 
 /** A part of a body: bytes as they are, or a compressed piece to inflate on the way out. */
 export type BodyPart = Buffer | DeflatedPiece;
-
-/** The plain bytes of the parts, inflating the compressed ones (all of them in memory at once). */
-export async function plainBytes(parts: readonly BodyPart[]): Promise<Buffer[]> {
-  const out: Buffer[] = [];
-  for (const part of parts) out.push(Buffer.isBuffer(part) ? part : await inflatePiece(part));
-  return out;
-}
 
 /** A segment's plain text (for tests and the golden files). */
 export function segmentText(segment: Segment): string {

@@ -186,7 +186,7 @@ export const SCRAPE_VARIANTS: readonly { format: ExpositionFormat; gzip: boolean
 
 /** What serves a body in each format and encoding (ExporterMetrics, without HTTP). */
 export interface ExpositionSource {
-  scrape(openMetrics: boolean, gzip: boolean): Promise<{ readonly chunks: readonly Buffer[] }>;
+  body(openMetrics: boolean, gzip: boolean): Promise<{ bytes(): Promise<Buffer> }>;
 }
 
 export interface CheckedBodies {
@@ -200,8 +200,8 @@ async function checkedFormat(
   format: ExpositionFormat,
 ): Promise<ParsedFamily[]> {
   const openMetrics = format === "openmetrics";
-  const plain = Buffer.concat((await source.scrape(openMetrics, false)).chunks);
-  const gzipped = gunzipSync(Buffer.concat((await source.scrape(openMetrics, true)).chunks));
+  const plain = await (await source.body(openMetrics, false)).bytes();
+  const gzipped = gunzipSync(await (await source.body(openMetrics, true)).bytes());
   if (!gzipped.equals(plain)) throw new Error(`the gzip ${format} body is not the plain one`);
   return checkExposition(plain, format);
 }

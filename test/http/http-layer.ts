@@ -59,7 +59,7 @@ export async function serveObserved(
 
 /** A counter's value in the HTTP layer's own /metrics, by its series as written there. */
 export async function counterValue(metrics: ExporterMetrics, series: string): Promise<number> {
-  const text = (await metrics.scrape(false, false)).chunks.join("");
+  const text = (await (await metrics.body(false, false)).bytes()).toString();
   const line = text.split("\n").find((l) => l.startsWith(`${series} `));
   return Number(line?.slice(series.length + 1));
 }

@@ -15,8 +15,7 @@ afterEach(async () => {
 function startWith(pollStatus: PollStatusView): Promise<RunningServer> {
   return serve({
     metrics: {
-      scrape: () => Promise.reject(new Error("not scraped here")),
-      cachedScrape: () => undefined,
+      body: () => Promise.reject(new Error("not scraped here")),
     },
     pollStatus,
     telemetryPath: "/metrics",

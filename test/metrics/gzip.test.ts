@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Writable } from "node:stream";
 import { constants, crc32, gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import type { Sample } from "../../src/collectors/collector.js";
@@ -50,8 +51,17 @@ describe("the exporter's gzip bodies, read by the strict parsers", () => {
       received: samples.length,
       skipped: [],
     });
-    // Rendered in chunks of 2000 samples, each compressed apart: a gzip stream of many pieces.
-    expect((await metrics.scrape(true, false)).chunks.length).toBeGreaterThan(5);
+    // Rendered in chunks of 2000 samples, each compressed apart: a gzip stream of many pieces,
+    // written as they are kept.
+    const writes: Buffer[] = [];
+    const out = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        writes.push(chunk);
+        done();
+      },
+    });
+    await (await metrics.body(true, false)).writeTo(out);
+    expect(writes.length).toBeGreaterThan(5);
     const { text, openMetrics } = await checkServedBodies(metrics);
     expect(openMetrics).toEqual(text);
     for (const { name } of partnerUsageCollector.families) {
@@ -77,9 +87,21 @@ describe("a large collector segment, kept compressed only", () => {
       received: samples.length,
       skipped: [],
     });
-    // Over KEEP_PLAIN_BELOW_BYTES: nothing in memory to answer a plain scrape synchronously.
-    expect(metrics.cachedScrape(false, false)).toBeUndefined();
     const { text } = await checkServedBodies(metrics);
     expect(family(text, "partner_license_usage_percent").samples).toHaveLength(samples.length);
+    // Written as a scrape writes it: piece by piece, inflated on the way, the same bytes.
+    const body = await metrics.body(false, false);
+    const writes: Buffer[] = [];
+    await body.writeTo(
+      new Writable({
+        highWaterMark: 1024,
+        write(chunk: Buffer, _encoding, done) {
+          writes.push(chunk);
+          setImmediate(done);
+        },
+      }),
+    );
+    expect(writes.length).toBeGreaterThan(1);
+    expect(Buffer.concat(writes).equals(await body.bytes())).toBe(true);
   });
 });

@@ -171,13 +171,15 @@ describe("PollRecorder", () => {
   it("swaps the series in and invalidates the cached scrape body in the same step", async () => {
     const { scrape, polls } = pollSetUp();
     await polls.initialize([collector]);
-    const before = Buffer.concat((await scrape.body(false, false)).chunks).toString();
+    const first = await scrape.body(false, false);
+    const before = (await first.bytes()).toString();
     expect(before).toContain("# TYPE fake_usage_percent gauge\n");
     expect(before).not.toContain('fake_usage_percent{service="o365"}');
-    expect(scrape.cachedBody(false, false)).toBeDefined();
+    expect(await scrape.body(false, false)).toBe(first);
     await polls.onPollComplete(succeeded);
-    expect(scrape.cachedBody(false, false)).toBeUndefined();
-    const after = Buffer.concat((await scrape.body(false, false)).chunks).toString();
+    const second = await scrape.body(false, false);
+    expect(second).not.toBe(first);
+    const after = (await second.bytes()).toString();
     expect(after).toContain('fake_usage_percent{service="o365"} 42\n');
     expect(after).toContain("partner_center_up 1\n");
   });

@@ -10,20 +10,18 @@ function cacheWithGauge(): { cache: ScrapeCache; gauge: Gauge } {
 }
 
 const text = async (cache: ScrapeCache) =>
-  Buffer.concat((await cache.body(false, false)).chunks).toString();
+  (await (await cache.body(false, false)).bytes()).toString();
 
 describe("ScrapeCache and markChanged()", () => {
-  it("answers from the cached body until a self-metric change is marked", async () => {
+  it("answers with the body built last until a self-metric change is marked", async () => {
     const { cache, gauge } = cacheWithGauge();
-    expect(cache.cachedBody(false, false)).toBeUndefined();
-    expect(await text(cache)).toContain("some_gauge 0\n");
-    const cached = cache.cachedBody(false, false);
-    expect(cached).toBeDefined();
+    const cached = await cache.body(false, false);
+    expect((await cached.bytes()).toString()).toContain("some_gauge 0\n");
     // Unmarked changes are not seen: the cache re-renders only when told.
     gauge.set(5);
-    expect(cache.cachedBody(false, false)).toBe(cached);
+    expect(await cache.body(false, false)).toBe(cached);
     cache.markChanged();
-    expect(cache.cachedBody(false, false)).toBeUndefined();
+    expect(await cache.body(false, false)).not.toBe(cached);
     expect(await text(cache)).toContain("some_gauge 5\n");
   });
 
@@ -35,13 +33,14 @@ describe("ScrapeCache and markChanged()", () => {
       [true, false],
       [true, true],
     ] as const;
-    for (const [openMetrics, gzip] of variants) await cache.body(openMetrics, gzip);
-    for (const [openMetrics, gzip] of variants) {
-      expect(cache.cachedBody(openMetrics, gzip)).toBeDefined();
+    const built = [];
+    for (const [openMetrics, gzip] of variants) built.push(await cache.body(openMetrics, gzip));
+    for (const [i, [openMetrics, gzip]] of variants.entries()) {
+      expect(await cache.body(openMetrics, gzip)).toBe(built[i]);
     }
     cache.markChanged();
-    for (const [openMetrics, gzip] of variants) {
-      expect(cache.cachedBody(openMetrics, gzip)).toBeUndefined();
+    for (const [i, [openMetrics, gzip]] of variants.entries()) {
+      expect(await cache.body(openMetrics, gzip)).not.toBe(built[i]);
     }
   });
 });
