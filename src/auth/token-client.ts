@@ -4,7 +4,7 @@ import { CLOUDS } from "../config/clouds.js";
 import { formatDuration } from "../config/duration.js";
 import { AbortedError } from "../errors/exporter-error.js";
 import { redirectWords } from "../errors/redirect-error.js";
-import { ExchangeError, exchange, type HttpPolicy, type Outcome } from "../net/exchange.js";
+import { exchange, type HttpPolicy, type Outcome } from "../net/exchange.js";
 import { networkFailureWords } from "../net/network-words.js";
 import { type ClientCredential, clientSecretCredential } from "./client-credential.js";
 import { AuthError, type AuthFailureReason, type RenewHints } from "./errors.js";
@@ -12,7 +12,6 @@ import { hasMfaClaim } from "./jwt-claims.js";
 import { oauthError, tokenAnswer } from "./schemas.js";
 
 const MAX_TOKEN_BODY_BYTES = 1024 * 1024;
-const SERVER_ERRORS = Array.from({ length: 100 }, (_, i) => 500 + i);
 /** What a bearer token may not hold: anything but visible ASCII (CR, LF, U+2028, Latin-1...). */
 const HEADER_UNSAFE = /[^\x21-\x7e]/;
 
@@ -101,24 +100,17 @@ export class TokenClient {
 
   /** Posts a form to `{authority}/{tenant}/oauth2{path}` and returns the body of a 2xx answer. */
   async post(path: string, form: URLSearchParams, signal?: AbortSignal): Promise<string> {
-    try {
-      const answer = await exchange(this.#options, {
-        url: `${this.#base}${path}`,
-        method: "POST",
-        headers: { Accept: "application/json" },
-        body: form,
-        ...(signal !== undefined ? { signal } : {}),
-        maxBodyBytes: MAX_TOKEN_BODY_BYTES,
-        // A refusal (any 4xx): asking again gives the same answer. A 5xx may pass.
-        retryStatuses: SERVER_ERRORS,
-      });
-      if (answer.status >= 200 && answer.status < 300) return answer.text;
-      throw this.#failure(answer, path);
-    } catch (error) {
-      if (!(error instanceof ExchangeError)) throw error;
-      if (error.last === undefined) throw new AbortedError("token refresh cancelled");
-      throw this.#failure(error.last, path);
-    }
+    const answer = await exchange(this.#options, {
+      url: `${this.#base}${path}`,
+      method: "POST",
+      headers: { Accept: "application/json" },
+      body: form,
+      ...(signal !== undefined ? { signal } : {}),
+      maxBodyBytes: MAX_TOKEN_BODY_BYTES,
+      failure: (outcome) => this.#failure(outcome, path),
+      cancelled: () => new AbortedError("token refresh cancelled"),
+    });
+    return answer.text;
   }
 
   #failure(outcome: Outcome, path: string): AuthError {

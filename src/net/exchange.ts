@@ -1,14 +1,9 @@
-import ky, { HTTPError, isForceRetryError, isTimeoutError, type Options } from "ky";
-import { backoffDelay, MAX_BACKOFF_MS, parseRetryAfter } from "./backoff.js";
+import ky from "ky";
+import { AbortedError, ExporterError } from "../errors/exporter-error.js";
+import { backoffDelay, parseRetryAfter, sleep } from "./backoff.js";
 import { linkedAbort } from "./linked-abort.js";
 import { type ProxySettings, proxyFor, throughProxy } from "./proxy.js";
-import {
-  BodyTooLargeError,
-  readBodyBytes,
-  textOf,
-  UndecodableBodyError,
-  UnusableBodyError,
-} from "./read-body.js";
+import { BodyTooLargeError, readBodyBytes, textOf, UndecodableBodyError } from "./read-body.js";
 import { isRedirect, RedirectRefused } from "./redirect.js";
 
 /** How the exporter talks HTTP to Microsoft: one policy for the API and the token authority. */
@@ -41,7 +36,7 @@ export function httpPolicy(
   return proxy === undefined ? policy : { ...policy, proxy };
 }
 
-/** An HTTP answer, read whole: its body as bytes and as text, both without a byte-order mark. */
+/** An HTTP answer, read whole: its body as bytes and as text (readBodyBytes dropped a BOM). */
 export interface Answer {
   readonly status: number;
   readonly headers: Headers;
@@ -50,7 +45,7 @@ export interface Answer {
   readonly text: string;
 }
 
-/** Why an exchange has no answer to give. */
+/** Why an attempt has no answer to give. */
 export type Failure =
   | { readonly kind: "timeout" }
   | { readonly kind: "network"; readonly cause: unknown }
@@ -59,32 +54,29 @@ export type Failure =
   /** A redirect answer, never followed: every request carries a credential. */
   | { readonly kind: "redirect"; readonly refused: RedirectRefused };
 
-/** What an attempt came to when it is not the final answer. */
+/** What an attempt came to. */
 export type Outcome = Failure | Answer;
 
 /**
- * No final answer: the last attempt failed (`last` says how), or the caller's signal aborted the
- * exchange (`last` is then what the exchange was waiting out, if anything).
+ * 408, 429 and every 5xx are worth asking again for (the .NET SDK retries 5xx too), at the API
+ * and at the token authority alike; a Retry-After on them is honoured.
  */
-export class ExchangeError extends Error {
-  constructor(
-    readonly last: Outcome | undefined,
-    /** The caller's signal aborted (shutdown or the poll's deadline). */
-    readonly aborted: boolean,
-  ) {
-    super(last === undefined ? "aborted" : "status" in last ? String(last.status) : last.kind);
-    this.name = "ExchangeError";
-  }
-}
+export const RETRY_STATUSES: readonly number[] = [
+  408,
+  429,
+  ...Array.from({ length: 100 }, (_, i) => 500 + i),
+];
 
 /** A retry about to be waited for. */
 export interface RetryNotice {
   /** 1 for the first retry. */
   readonly attempt: number;
   readonly delayMs: number;
-  readonly why: Outcome;
+  /** Why: the attempt's outcome in the caller's words. */
+  readonly why: ExporterError;
 }
 
+/** An exchange, and the caller's words for what can come of it. */
 export interface ExchangeRequest {
   readonly url: string;
   readonly method: "GET" | "POST";
@@ -92,214 +84,157 @@ export interface ExchangeRequest {
   readonly body?: URLSearchParams;
   readonly signal?: AbortSignal;
   readonly maxBodyBytes: number;
-  /** Statuses worth asking again for; a Retry-After on them is honoured. */
-  readonly retryStatuses: readonly number[];
-  /** Before every attempt (a fresh bearer token, say). */
-  readonly beforeAttempt?: (request: Request) => Promise<void>;
-  /** Every attempt's outcome: its HTTP status, or `timeout` / `network`. */
+  /**
+   * Before each attempt: the headers only it carries (a fresh bearer token, a request id);
+   * `answeredBefore` when the attempt before it got an HTTP answer. What it throws ends the
+   * exchange as it is (no access token, say).
+   */
+  readonly perAttempt?: (answeredBefore: boolean) => Promise<Record<string, string>>;
+  /**
+   * A 401: whether to try once more at once, outside the retry budget (after the caller
+   * dropped the access token it had sent). Asked once per exchange.
+   */
+  readonly againOn401?: () => boolean;
+  /** Every attempt, as the request metric counts it: its status, or `timeout` / `network`. */
   readonly onAttempt?: (code: string) => void;
   /** A retry is decided, before its wait. */
   readonly onRetry?: (notice: RetryNotice) => void;
-  /** Before a retry is sent; `answered` when the attempt before it got an HTTP answer. */
-  readonly beforeRetry?: (request: Request, answered: boolean) => void;
-  /** Sees every answer; true earns one immediate retry, outside the retry budget (a 401's). */
-  readonly retryOnceOn?: (status: number) => boolean;
+  /** The caller's error for an outcome that is not a 2xx answer. */
+  readonly failure: (outcome: Outcome) => ExporterError;
+  /** The caller's error when its signal ends the exchange before any outcome. */
+  readonly cancelled: () => ExporterError;
 }
 
-/** Statuses a Response cannot carry a body with. */
-const NULL_BODY = new Set([101, 204, 205, 304]);
-
-/** The bytes readWhole read, by the Response it made of them: answered without a second copy. */
-const BODIES = new WeakMap<Response, Uint8Array>();
-
 /**
- * One HTTP exchange with ky doing what ky does: retries (limit, statuses, Retry-After capped,
- * exponential backoff with equal jitter), the per-attempt timeout, hooks for headers and the one
- * extra retry a 401 earns. What ky cannot do is a small wrapper around its fetch: the body is read
- * (bounded) inside the attempt, so the timeout covers it, and decoded once (readBodyBytes drops a BOM).
- * Resolves with any HTTP answer that is final (2xx, or an error not worth retrying, or the last
- * one); rejects with ExchangeError when none came.
+ * One HTTP exchange, one attempt at a time, ky sending each (never retrying, never following a
+ * redirect). The loop here owns the rest: the per-attempt headers, the timeout (the body read
+ * included), what each outcome is, and whether to ask again: RETRY_STATUSES, timeouts and network
+ * failures up to maxRetries times, waiting Retry-After (capped) or a backoff with equal jitter;
+ * one more at once after a 401 when the caller asks. Resolves with a 2xx answer; rejects with the
+ * caller's failure() for anything else, or, cancelled, with the signal's ExporterError reason,
+ * else failure() of what it was waiting out, else cancelled().
  */
 export async function exchange(policy: HttpPolicy, request: ExchangeRequest): Promise<Answer> {
+  let last: Outcome | undefined;
+  let retries = 0;
+  let renewed = false;
+  for (;;) {
+    const headers = (await request.perAttempt?.(last !== undefined && "status" in last)) ?? {};
+    const outcome = await attempt(policy, request, headers);
+    if (outcome === undefined) throw cancelled(request, last);
+    last = outcome;
+    if ("status" in outcome && outcome.status >= 200 && outcome.status < 300) return outcome;
+    if ("status" in outcome && outcome.status === 401 && !renewed && request.againOn401?.()) {
+      renewed = true;
+      continue;
+    }
+    const delayMs = retryDelay(outcome, retries, policy);
+    if (delayMs === undefined) throw request.failure(outcome);
+    retries++;
+    request.onRetry?.({ attempt: retries, delayMs, why: request.failure(outcome) });
+    try {
+      await sleep(delayMs, request.signal);
+    } catch {
+      throw cancelled(request, last);
+    }
+  }
+}
+
+/**
+ * Cancelled: on shutdown, AbortedError; otherwise what it was waiting out matters more (a 429,
+ * say) than the deadline that ended the wait; with nothing waited out, the signal's own reason.
+ */
+function cancelled(request: ExchangeRequest, last: Outcome | undefined): ExporterError {
+  const reason: unknown = request.signal?.reason;
+  if (reason instanceof AbortedError) return reason;
+  if (last !== undefined) return request.failure(last);
+  return reason instanceof ExporterError ? reason : request.cancelled();
+}
+
+/** The wait before the next attempt; undefined: this outcome is final. */
+function retryDelay(outcome: Outcome, retries: number, policy: HttpPolicy): number | undefined {
+  if (retries >= policy.maxRetries) return undefined;
+  const backoff = backoffDelay(retries, policy.retryBackoffMs, policy.random);
+  if (!("status" in outcome)) {
+    return outcome.kind === "timeout" || outcome.kind === "network" ? backoff : undefined;
+  }
+  if (!RETRY_STATUSES.includes(outcome.status)) return undefined;
+  const header = outcome.headers.get("retry-after");
+  if (header === null) return backoff;
+  // One it cannot read waits the cap.
+  const cap = policy.maxRetryAfterMs;
+  return Math.min(parseRetryAfter(header) ?? cap, cap);
+}
+
+/**
+ * One attempt: ky sends it (through the proxy, if any); the body is read whole, bounded, under
+ * the same timeout. undefined: the caller's signal aborted it.
+ */
+async function attempt(
+  policy: HttpPolicy,
+  request: ExchangeRequest,
+  headers: Record<string, string>,
+): Promise<Outcome | undefined> {
   const abort = linkedAbort(request.signal);
-  const state: AttemptState = {
-    answered: false,
-    forced: 0,
-    last: undefined,
-    nextDelayMs: 0,
-    own: undefined,
-  };
+  const timer = setTimeout(() => abort.controller.abort(TIMED_OUT), policy.requestTimeoutMs);
+  const proxy = proxyFor(new URL(request.url), policy.proxy);
+  let answered = false;
   try {
-    const response = await ky(request.url, kyOptions(policy, request, abort.signal, state));
-    return await answerOf(response);
+    const response = await ky(request.url, {
+      method: request.method,
+      headers: { ...request.headers, ...headers, "User-Agent": policy.userAgent },
+      ...(request.body !== undefined ? { body: request.body } : {}),
+      signal: abort.signal,
+      // Never followed (every request carries a credential): refused below.
+      redirect: "manual",
+      retry: 0,
+      timeout: false,
+      throwHttpErrors: false,
+      ...(proxy !== undefined ? { fetch: (input) => throughProxy(input, proxy) } : {}),
+    });
+    answered = true;
+    request.onAttempt?.(String(response.status));
+    if (isRedirect(response.status)) {
+      await response.body?.cancel();
+      return {
+        kind: "redirect",
+        refused: new RedirectRefused(
+          response.status,
+          request.url,
+          response.headers.get("location"),
+        ),
+      };
+    }
+    const bytes = await readBodyBytes(response, request.maxBodyBytes);
+    let text: string | undefined;
+    return {
+      status: response.status,
+      headers: response.headers,
+      bytes,
+      get text() {
+        text ??= textOf(bytes);
+        return text;
+      },
+    };
   } catch (error) {
-    if (state.own !== undefined && error === state.own) throw error;
-    if (request.signal?.aborted) throw new ExchangeError(state.last, true);
-    if (error instanceof HTTPError) return await answerOf(error.response);
-    if (!state.answered) request.onAttempt?.(codeOf(failureOf(error)));
-    throw new ExchangeError(failureOf(error), false);
+    if (request.signal?.aborted) return undefined;
+    const failure = failureOf(abort.signal.reason === TIMED_OUT ? TIMED_OUT : error);
+    if (!answered) request.onAttempt?.(failure.kind === "timeout" ? "timeout" : "network");
+    return failure;
   } finally {
+    clearTimeout(timer);
     abort.release();
   }
 }
 
-interface AttemptState {
-  /** The current attempt got its status line (so it was counted, and a retry is "after an answer"). */
-  answered: boolean;
-  /** Retries ky made that do not count against the budget (the 401's). */
-  forced: number;
-  /** What the attempt before the current wait came to. */
-  last: Outcome | undefined;
-  /** The backoff the next retry waits (decided, and reported, before ky waits it). */
-  nextDelayMs: number;
-  /** What the caller's beforeAttempt threw. */
-  own: unknown;
-}
+/** The reason an attempt's own signal aborts with when its time is up. */
+const TIMED_OUT = new Error("request timed out");
 
-function kyOptions(
-  policy: HttpPolicy,
-  request: ExchangeRequest,
-  signal: AbortSignal,
-  state: AttemptState,
-): Options {
-  const random = policy.random;
-  return {
-    method: request.method,
-    headers: { ...request.headers, "User-Agent": policy.userAgent },
-    ...(request.body !== undefined ? { body: request.body } : {}),
-    signal,
-    // Never followed (every request carries a credential): readWhole refuses a redirect.
-    redirect: "manual",
-    timeout: policy.requestTimeoutMs,
-    throwHttpErrors: true,
-    fetch: (input, init) => readWhole(input, init, policy.proxy, request, state),
-    retry: {
-      // One more than the budget: room for the 401's retry, which shouldRetry does not count.
-      limit: policy.maxRetries + 1,
-      methods: ["get", "post"],
-      statusCodes: [...request.retryStatuses],
-      afterStatusCodes: [...request.retryStatuses],
-      maxRetryAfter: policy.maxRetryAfterMs,
-      retryOnTimeout: true,
-      // Equal jitter (half fixed, half random), decided in shouldRetry so the log can say it.
-      delay: () => state.nextDelayMs,
-      backoffLimit: MAX_BACKOFF_MS,
-      shouldRetry: async ({ error, retryCount }) => {
-        const attempt = retryCount - state.forced;
-        if (signal.aborted || isFinal(error, state)) return false;
-        if (attempt > policy.maxRetries) return false;
-        if (error instanceof HTTPError && !request.retryStatuses.includes(error.response.status)) {
-          return false;
-        }
-        state.nextDelayMs = backoffDelay(attempt - 1, policy.retryBackoffMs, random);
-        const why =
-          error instanceof HTTPError ? await answerOf(error.response.clone()) : failureOf(error);
-        if (!state.answered && !("status" in why)) request.onAttempt?.(codeOf(why));
-        state.last = why;
-        request.onRetry?.({ attempt, delayMs: waitFor(why, state.nextDelayMs, policy), why });
-        // undefined: ky's own rules (Retry-After on these statuses, capped) pick the wait.
-        return undefined;
-      },
-    },
-    hooks: {
-      beforeRequest: [
-        async (kyRequest) => {
-          state.answered = false;
-          try {
-            await request.beforeAttempt?.(kyRequest);
-          } catch (error) {
-            // The caller's own failure (no access token, say): not retried, passed on as it is.
-            state.own = error;
-            throw error;
-          }
-        },
-      ],
-      afterResponse: [
-        (_kyRequest, _options, response) => {
-          if (!request.retryOnceOn?.(response.status) || state.forced > 0) return;
-          state.forced = 1;
-          return ky.retry({ delay: 0 });
-        },
-      ],
-      beforeRetry: [
-        ({ request: kyRequest, error }) => {
-          const answered = state.answered || error instanceof HTTPError || isForceRetryError(error);
-          request.beforeRetry?.(kyRequest, answered);
-        },
-      ],
-    },
-  };
-}
-
-/** What no retry can change: a body too large, a redirect, the caller's own failure. */
-function isFinal(error: unknown, state: AttemptState): boolean {
-  return (
-    error instanceof UnusableBodyError || error instanceof RedirectRefused || error === state.own
-  );
-}
-
-/** ky's fetch: the answer with its body read whole (bounded), inside the attempt's timeout. */
-async function readWhole(
-  input: Request | URL | string,
-  init: RequestInit | undefined,
-  proxies: ProxySettings | undefined,
-  request: ExchangeRequest,
-  state: AttemptState,
-): Promise<Response> {
-  const proxy = proxyFor(new URL(request.url), proxies);
-  const response =
-    proxy === undefined ? await fetch(input, init) : await throughProxy(input, proxy);
-  state.answered = true;
-  request.onAttempt?.(String(response.status));
-  if (isRedirect(response.status)) {
-    await response.body?.cancel();
-    throw new RedirectRefused(response.status, request.url, response.headers.get("location"));
-  }
-  const bytes = await readBodyBytes(response, request.maxBodyBytes);
-  const whole = new Response(NULL_BODY.has(response.status) ? null : bytes, {
-    status: response.status,
-    statusText: response.statusText,
-    headers: response.headers,
-  });
-  BODIES.set(whole, bytes);
-  return whole;
-}
-
-async function answerOf(response: Response): Promise<Answer> {
-  const raw = BODIES.get(response) ?? new Uint8Array(await response.arrayBuffer());
-  let text: string | undefined;
-  return {
-    status: response.status,
-    headers: response.headers,
-    bytes: raw,
-    get text() {
-      text ??= textOf(raw);
-      return text;
-    },
-  };
-}
-
-/** The one mapping from what ky and fetch throw to why an exchange failed. */
+/** The one mapping from what an attempt throws to why it failed. */
 function failureOf(error: unknown): Failure {
-  if (isTimeoutError(error)) return { kind: "timeout" };
+  if (error === TIMED_OUT) return { kind: "timeout" };
   if (error instanceof BodyTooLargeError)
     return { kind: "too_large", limitBytes: error.limitBytes };
   if (error instanceof UndecodableBodyError) return { kind: "undecodable", cause: error };
-  if (error instanceof RedirectRefused) return { kind: "redirect", refused: error };
   return { kind: "network", cause: error };
-}
-
-/**
- * The wait ky will take before this retry: what the answer's Retry-After asks (capped at
- * maxRetryAfterMs; one it cannot read waits the cap, as ky does), else the backoff.
- */
-function waitFor(why: Outcome, backoffMs: number, policy: HttpPolicy): number {
-  if (!("status" in why)) return backoffMs;
-  const header = why.headers.get("retry-after");
-  if (header === null) return backoffMs;
-  return Math.min(parseRetryAfter(header) ?? policy.maxRetryAfterMs, policy.maxRetryAfterMs);
-}
-
-function codeOf(failure: Failure): string {
-  return failure.kind === "timeout" ? "timeout" : "network";
 }

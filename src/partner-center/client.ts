@@ -1,16 +1,10 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import { formatDuration } from "../config/duration.js";
-import { AbortedError, ExporterError } from "../errors/exporter-error.js";
+import { AbortedError, type ExporterError } from "../errors/exporter-error.js";
 import { RedirectError } from "../errors/redirect-error.js";
 import { parseRetryAfter } from "../net/backoff.js";
-import {
-  type Answer,
-  ExchangeError,
-  exchange,
-  type HttpPolicy,
-  type Outcome,
-} from "../net/exchange.js";
+import { type Answer, exchange, type HttpPolicy, type Outcome } from "../net/exchange.js";
 import {
   ApiHttpError,
   ApiNetworkError,
@@ -55,9 +49,6 @@ export interface RequestContext {
 
 const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
 
-/** 429, 408 and every 5xx are worth asking again for (the .NET SDK retries 5xx too). */
-const RETRY_STATUSES = [408, 429, ...Array.from({ length: 100 }, (_, i) => 500 + i)];
-
 /**
  * Talks to the Partner Center REST API: documented headers, per-request timeout, retries with
  * backoff and jitter honouring Retry-After, one token refresh on a 401, typed errors.
@@ -90,62 +81,43 @@ export class PartnerCenterClient {
       correlationId: context.correlationId,
     };
     let accessToken = "";
-    try {
-      const answer = await exchange(this.#options, {
-        url: `${this.#options.baseUrl}${path}`,
-        method: "GET",
-        headers: {
-          Accept: "application/json",
-          "MS-CorrelationId": context.correlationId,
-          "X-Locale": this.#options.locale,
-          ...context.headers,
-        },
-        ...(context.signal !== undefined ? { signal: context.signal } : {}),
-        maxBodyBytes: this.#options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
-        retryStatuses: RETRY_STATUSES,
-        beforeAttempt: async (request) => {
-          await context.beforeAttempt?.(context.signal);
-          accessToken = await tokens.getAccessToken(context.signal);
-          request.headers.set("Authorization", `Bearer ${accessToken}`);
-          request.headers.set("MS-RequestId", info.requestId);
-        },
-        onAttempt: (code) => {
-          observer.onRequest(endpoint, code);
-          context.onAttempt?.(code);
-        },
-        // An access token can be revoked before it expires: refresh once, then retry.
-        retryOnceOn: (status) => {
-          if (status !== 401) return false;
-          tokens.invalidate(accessToken);
-          return true;
-        },
-        beforeRetry: (_request, answered) => {
-          if (answered) info.requestId = randomUUID();
-        },
-        onRetry: ({ attempt, delayMs, why }) => {
-          const failure = this.#failure(why, { ...info });
-          logger.debug(
-            {
-              attempt,
-              delay: formatDuration(delayMs),
-              reason: failure.reason,
-              error: failure.message,
-            },
-            "retrying Partner Center request",
-          );
-        },
-      });
-      if (answer.status >= 200 && answer.status < 300) return jsonBody(answer, { ...info });
-      throw this.#failure(answer, { ...info });
-    } catch (error) {
-      if (!(error instanceof ExchangeError)) throw error;
-      // Cancelled: unless shutting down, what matters is why it was waiting (a 429, say).
-      const reason: unknown = context.signal?.reason;
-      if (error.aborted && (reason instanceof AbortedError || error.last === undefined)) {
-        throw reason instanceof ExporterError ? reason : new AbortedError();
-      }
-      throw error.last === undefined ? new AbortedError() : this.#failure(error.last, { ...info });
-    }
+    const answer = await exchange(this.#options, {
+      url: `${this.#options.baseUrl}${path}`,
+      method: "GET",
+      headers: {
+        Accept: "application/json",
+        "MS-CorrelationId": context.correlationId,
+        "X-Locale": this.#options.locale,
+        ...context.headers,
+      },
+      ...(context.signal !== undefined ? { signal: context.signal } : {}),
+      maxBodyBytes: this.#options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+      perAttempt: async (answeredBefore) => {
+        await context.beforeAttempt?.(context.signal);
+        accessToken = await tokens.getAccessToken(context.signal);
+        // MS-RequestId is an idempotency key: kept when retrying after no answer, renewed after any.
+        if (answeredBefore) info.requestId = randomUUID();
+        return { Authorization: `Bearer ${accessToken}`, "MS-RequestId": info.requestId };
+      },
+      // An access token can be revoked before it expires: refresh once, then retry.
+      againOn401: () => {
+        tokens.invalidate(accessToken);
+        return true;
+      },
+      onAttempt: (code) => {
+        observer.onRequest(endpoint, code);
+        context.onAttempt?.(code);
+      },
+      onRetry: ({ attempt, delayMs, why }) => {
+        logger.debug(
+          { attempt, delay: formatDuration(delayMs), reason: why.reason, error: why.message },
+          "retrying Partner Center request",
+        );
+      },
+      failure: (outcome) => this.#failure(outcome, { ...info }),
+      cancelled: () => new AbortedError(),
+    });
+    return jsonBody(answer, { ...info });
   }
 
   /** The typed error for an attempt that came to nothing usable. */

@@ -76,6 +76,16 @@ describe("AccessTokenProvider", () => {
     expect(refreshes).toEqual(["success"]);
   });
 
+  it("retries a throttled token endpoint after its Retry-After, as the API client does", async () => {
+    const { tokens, refreshes } = await clientStack(simulator);
+    // The same retry statuses as the API: 408, 429 and 5xx (RETRY_STATUSES).
+    simulator.faults.push({ target: "token", status: 429, retryAfter: "0" });
+    simulator.faults.push({ target: "token", status: 408 });
+    await tokens.getAccessToken();
+    expect(simulator.tokenRequests().map((r) => r.status)).toEqual([429, 408, 200]);
+    expect(refreshes).toEqual(["success"]);
+  });
+
   it("keeps running on the token in memory when STATE_DIR refuses the write, and says so", async () => {
     const file = join(await testDir("pce-ro-"), "not-a-dir");
     await writeFile(file, "");
