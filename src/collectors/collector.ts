@@ -1,3 +1,4 @@
+import type { Config } from "../config/load-config.js";
 import type { FailureReason } from "../errors/exporter-error.js";
 import type { PageSource } from "../partner-center/paging.js";
 
@@ -7,6 +8,9 @@ export interface GaugeFamily {
   readonly help: string;
   readonly labelNames: readonly string[];
 }
+
+/** A family as a row collector declares it: its label names come from its schema's labels. */
+export type FamilyText = Omit<GaugeFamily, "labelNames">;
 
 export interface Sample {
   readonly labels: Readonly<Record<string, string>>;
@@ -27,24 +31,8 @@ export interface Collection {
 }
 
 /** Settings that shape what the collectors ask for. */
-export interface CollectorOptions {
-  /** CUSTOMER_GROUP_BY: the API's groupby fields; undefined for each collector's default. */
-  readonly customerGroupBy: readonly string[] | undefined;
-  /** CUSTOMER_FILTER: the API's filter expression, passed through. */
-  readonly customerFilter: string | undefined;
-  /** CUSTOMER_MAX_SERIES: over it a customer collector's poll fails. */
-  readonly customerMaxSeries: number;
-  /** PARTNER_MAX_SERIES: over it a partner-level collector's poll fails. */
-  readonly partnerMaxSeries: number;
-  /** CUSTOMER_PAGE_SIZE: rows per page (`top`), at most 10000. */
-  readonly customerPageSize: number;
-  /** SUBSCRIPTIONS_REQUESTS_PER_MINUTE: the renewals crawl's pace, retries included. */
-  readonly subscriptionRequestsPerMinute: number;
-  /** SUBSCRIPTIONS_CUSTOMER_FILTER: tenant ids to crawl, or (`!id`) to leave out. */
-  readonly subscriptionCustomerFilter: readonly string[];
-  /** SUBSCRIPTIONS_EXCLUDE_OFFERS: offer ids (or `productId:skuId` prefixes) never exported. */
-  readonly subscriptionExcludeOffers: readonly string[];
-}
+/** The collectors' settings, as the configuration holds them (CUSTOMER_*, PARTNER_*, SUBSCRIPTIONS_*). */
+export type CollectorOptions = Pick<Config, "customer" | "partner" | "subscriptions">;
 
 export interface CollectContext {
   readonly client: PageSource;

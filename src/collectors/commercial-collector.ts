@@ -1,14 +1,19 @@
 import { fetchAllPages } from "../partner-center/paging.js";
 import { type RowSchema, rowReader } from "../partner-center/rows.js";
-import type { CollectContext, Collection, GaugeFamily, PollCollector } from "./collector.js";
+import type { CollectContext, Collection, FamilyText, PollCollector } from "./collector.js";
+import { rowLimit } from "./row-cap.js";
 import { RowSet, rowsToCollection } from "./rows-collection.js";
 
-/** The labels every commercial row has: the customer, the product, the service and the channel. */
+/** The customer and the product, the labels every commercial row starts with. */
 export const CUSTOMER_PRODUCT_LABELS = {
   customer_id: "customerTenantId",
   customer: "customerName",
   product_id: "productId",
   product: "productName",
+} as const;
+
+/** The service and the channel, the labels every commercial row ends with. */
+export const SERVICE_CHANNEL_LABELS = {
   service: "serviceName",
   service_code: "serviceCode",
   channel: "channel",
@@ -18,13 +23,12 @@ export interface CommercialCollectorSpec<L extends string, V extends string> {
   readonly name: string;
   readonly description: string;
   readonly path: string;
+  /** Label -> API field, in the order the series print them. */
   readonly schema: RowSchema<L, V>;
   /** The API fields it may group by (the endpoint's dimensions). */
   readonly groupableFields: readonly string[];
-  /** Its default groupby: per customer, workload, service and channel, products aggregated. */
-  readonly defaultGroupBy: readonly string[];
-  /** Family -> the row value it exports. */
-  readonly families: readonly (readonly [GaugeFamily, V])[];
+  /** Family -> the row value it exports; its labels are the schema's. */
+  readonly families: readonly (readonly [FamilyText, V])[];
 }
 
 /**
@@ -35,20 +39,20 @@ export function commercialCollector<L extends string, V extends string>(
   spec: CommercialCollectorSpec<L, V>,
 ): PollCollector {
   const reader = rowReader(spec.schema);
+  const labelNames = Object.keys(spec.schema.labels);
   return {
     name: spec.name,
     defaultEnabled: false,
     description: spec.description,
-    families: spec.families.map(([family]) => family),
+    families: spec.families.map(([family]) => ({ ...family, labelNames })),
     skipReasons: [...reader.skipReasons, "duplicate"],
     async collect({ client, correlationId, signal, options }: CollectContext): Promise<Collection> {
       // CUSTOMER_GROUP_BY is shared: fields this endpoint does not have (workloads, for
       // deployment) are left out rather than sent.
-      const groupBy = (options.customerGroupBy ?? spec.defaultGroupBy).filter((f) =>
-        spec.groupableFields.includes(f),
-      );
-      const params: Record<string, string> = { groupby: groupBy.join(",") };
-      if (options.customerFilter !== undefined) params.filter = options.customerFilter;
+      const { groupBy, filter, maxSeries, pageSize } = options.customer;
+      const fields = groupBy.filter((f) => spec.groupableFields.includes(f));
+      const params: Record<string, string> = { groupby: fields.join(",") };
+      if (filter !== undefined) params.filter = filter;
       // Each page is parsed as it arrives, between requests: a 100k-row read never blocks long.
       const rows = new RowSet<L, V>();
       let offset = 0;
@@ -57,12 +61,12 @@ export function commercialCollector<L extends string, V extends string>(
         {
           path: spec.path,
           params,
-          cap: {
-            max: options.customerMaxSeries,
+          cap: rowLimit({
+            max: maxSeries,
             setting: "CUSTOMER_MAX_SERIES",
             narrow: "narrow them with CUSTOMER_FILTER or a coarser CUSTOMER_GROUP_BY",
-          },
-          pageSize: options.customerPageSize,
+          }),
+          pageSize,
         },
         { correlationId, signal },
         (page) => {

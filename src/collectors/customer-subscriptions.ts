@@ -170,7 +170,7 @@ export function customerSubscriptionsCollector(
   let pace: RequestPace | undefined;
   const paceFor = (options: CollectorOptions): RequestPace => {
     pace ??= new RequestPace({
-      limit: options.subscriptionRequestsPerMinute,
+      limit: options.subscriptions.requestsPerMinute,
       clock,
       ...(crawlOptions.windowMs !== undefined ? { windowMs: crawlOptions.windowMs } : {}),
     });
@@ -189,8 +189,8 @@ export function customerSubscriptionsCollector(
       const crawl = new Crawl(context, paceFor(options), clock);
       progress.pace(crawl.perMinute());
       const skipped: Skip[] = [];
-      const wanted = customerFilter(options.subscriptionCustomerFilter);
-      const excluded = offerExclusion(options.subscriptionExcludeOffers);
+      const wanted = customerFilter(options.subscriptions.customerFilter);
+      const excluded = offerExclusion(options.subscriptions.excludeOffers);
       const customers = (await crawl.customers(skipped)).filter((c) => wanted(c.id));
       progress.listed(customers.length);
       const keep = new Set<string>();
@@ -205,8 +205,8 @@ export function customerSubscriptionsCollector(
           received += collection.received;
           skipped.push(...collection.skipped);
           exported += collection.series.get(SUBSCRIPTION_FAMILIES[0]?.name ?? "")?.length ?? 0;
-          if (exported > options.customerMaxSeries)
-            throw new TooManySubscriptionsError(options.customerMaxSeries);
+          if (exported > options.customer.maxSeries)
+            throw new TooManySubscriptionsError(options.customer.maxSeries);
           progress.part(customer.id, collection);
         } catch (error) {
           if (signal.aborted) throw signal.reason;

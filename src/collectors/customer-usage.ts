@@ -1,18 +1,10 @@
 import { GROUPABLE_FIELDS } from "../partner-center/fields.js";
 import { CUSTOMER_USAGE_PATH } from "../partner-center/paths.js";
-import { CUSTOMER_PRODUCT_LABELS, commercialCollector } from "./commercial-collector.js";
-
-const LABELS = [
-  "customer_id",
-  "customer",
-  "product_id",
-  "product",
-  "workload",
-  "workload_code",
-  "service",
-  "service_code",
-  "channel",
-] as const;
+import {
+  CUSTOMER_PRODUCT_LABELS,
+  commercialCollector,
+  SERVICE_CHANNEL_LABELS,
+} from "./commercial-collector.js";
 
 /** Licence usage per customer, product and workload (the commercial endpoint that supersedes /v1/analytics/licenses/usage). */
 export const customerUsageCollector = commercialCollector({
@@ -25,6 +17,7 @@ export const customerUsageCollector = commercialCollector({
       ...CUSTOMER_PRODUCT_LABELS,
       workload: "workloadName",
       workload_code: "workloadCode",
+      ...SERVICE_CHANNEL_LABELS,
     },
     required: [],
     // The documented example spells it licenseActive.
@@ -34,21 +27,11 @@ export const customerUsageCollector = commercialCollector({
     },
   },
   groupableFields: GROUPABLE_FIELDS,
-  defaultGroupBy: [
-    "customerTenantId",
-    "customerName",
-    "workloadCode",
-    "workloadName",
-    "serviceCode",
-    "serviceName",
-    "channel",
-  ],
   families: [
     [
       {
         name: "partner_customer_licenses_active",
         help: "Active licences (used in the last 28 days) of a customer, as Partner Center reports them (licensesActive).",
-        labelNames: LABELS,
       },
       "active",
     ],
@@ -56,7 +39,6 @@ export const customerUsageCollector = commercialCollector({
       {
         name: "partner_customer_licenses_qualified",
         help: "Qualified licences of a customer, as Partner Center reports them (licensesQualified); active / qualified is the usage.",
-        labelNames: LABELS,
       },
       "qualified",
     ],

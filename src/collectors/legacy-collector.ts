@@ -1,6 +1,7 @@
 import { fetchLegacyRows } from "../partner-center/legacy-body.js";
 import { type RowSchema, rowReader } from "../partner-center/rows.js";
-import type { GaugeFamily, PollCollector } from "./collector.js";
+import type { FamilyText, PollCollector } from "./collector.js";
+import { rowLimit } from "./row-cap.js";
 import { RowSet, rowsToCollection } from "./rows-collection.js";
 
 export interface LegacyCollectorSpec<L extends string, V extends string> {
@@ -9,8 +10,8 @@ export interface LegacyCollectorSpec<L extends string, V extends string> {
   readonly description: string;
   readonly path: string;
   readonly schema: RowSchema<L, V>;
-  /** Family -> the row value it exports (or `processedAt`, in Unix seconds). */
-  readonly families: readonly (readonly [GaugeFamily, V | "processedAt"])[];
+  /** Family -> the row value it exports (or `processedAt`, in Unix seconds); labels: the schema's. */
+  readonly families: readonly (readonly [FamilyText, V | "processedAt"])[];
 }
 
 /**
@@ -27,14 +28,20 @@ export function legacyCollector<L extends string, V extends string>(
     name: spec.name,
     defaultEnabled: spec.defaultEnabled,
     description: spec.description,
-    families: spec.families.map(([family]) => family),
+    families: spec.families.map(([family]) => ({
+      ...family,
+      labelNames: Object.keys(spec.schema.labels),
+    })),
     skipReasons: [...reader.skipReasons, "duplicate"],
     async collect({ client, correlationId, signal, options }) {
       const rows = new RowSet<L, V>();
       let offset = 0;
       await fetchLegacyRows(
         client,
-        { path: spec.path, cap: { max: options.partnerMaxSeries, setting: "PARTNER_MAX_SERIES" } },
+        {
+          path: spec.path,
+          cap: rowLimit({ max: options.partner.maxSeries, setting: "PARTNER_MAX_SERIES" }),
+        },
         { correlationId, signal },
         (slice) => {
           rows.add(reader.parse(slice, "items", offset));

@@ -1,24 +1,20 @@
 import { LICENSE_DEPLOYMENT_PATH } from "../partner-center/paths.js";
 import type { RowSchema } from "../partner-center/rows.js";
-import type { GaugeFamily } from "./collector.js";
+import type { FamilyText } from "./collector.js";
 import { legacyCollector } from "./legacy-collector.js";
 
-const LABELS = ["service", "channel"] as const;
-
-export const DEPLOYMENT_PERCENT: GaugeFamily = {
+const DEPLOYMENT_PERCENT: FamilyText = {
   name: "partner_license_deployment_percent",
   help: "Prorated licence deployment of a service in percent (proratedDeploymentPercent, 0-100 scale, can exceed 100), as Partner Center reports it.",
-  labelNames: LABELS,
 };
 
-export const LICENSES_SOLD: GaugeFamily = {
+const LICENSES_SOLD: FamilyText = {
   name: "partner_licenses_sold",
   help: "Licences sold for a service (licensesSold), as Partner Center reports it.",
-  labelNames: LABELS,
 };
 
 /** PartnerLicensesDeploymentInsights. */
-const SCHEMA: RowSchema<(typeof LABELS)[number], "deploymentPercent" | "licensesSold"> = {
+const SCHEMA: RowSchema<"service" | "channel", "deploymentPercent" | "licensesSold"> = {
   labels: { service: "serviceName", channel: "channel" },
   required: ["service"],
   values: { deploymentPercent: ["proratedDeploymentPercent"], licensesSold: ["licensesSold"] },

@@ -1,24 +1,20 @@
 import { LICENSE_USAGE_PATH } from "../partner-center/paths.js";
 import type { RowSchema } from "../partner-center/rows.js";
-import type { GaugeFamily } from "./collector.js";
+import type { FamilyText } from "./collector.js";
 import { legacyCollector } from "./legacy-collector.js";
 
-const LABELS = ["workload", "service", "channel"] as const;
-
-export const USAGE_PERCENT: GaugeFamily = {
+const USAGE_PERCENT: FamilyText = {
   name: "partner_license_usage_percent",
   help: "Prorated licence usage of a workload in percent (proratedLicensesUsagePercent, 0-100 scale, can exceed 100), as Partner Center reports it.",
-  labelNames: LABELS,
 };
 
-export const USAGE_PROCESSED: GaugeFamily = {
+const USAGE_PROCESSED: FamilyText = {
   name: "partner_license_usage_processed_timestamp_seconds",
   help: "When Partner Center processed the licence usage data of a workload (processedDateTime), in Unix seconds.",
-  labelNames: LABELS,
 };
 
 /** PartnerLicensesUsageInsights. */
-export const USAGE_SCHEMA: RowSchema<(typeof LABELS)[number], "usagePercent"> = {
+const USAGE_SCHEMA: RowSchema<"workload" | "service" | "channel", "usagePercent"> = {
   labels: { workload: "workloadName", service: "serviceName", channel: "channel" },
   required: ["workload"],
   values: { usagePercent: ["proratedLicensesUsagePercent"] },

@@ -48,20 +48,9 @@ function buildPoller(
   metrics: ExporterMetrics,
   logger: Logger,
 ): Poller {
-  const { groupBy, filter, maxSeries, pageSize } = config.customer;
-  const { requestsPerMinute, customerFilter, excludeOffers } = config.subscriptions;
   return new Poller({
     collectors,
-    collectorOptions: {
-      customerGroupBy: groupBy,
-      customerFilter: filter,
-      customerMaxSeries: maxSeries,
-      customerPageSize: pageSize,
-      partnerMaxSeries: config.partner.maxSeries,
-      subscriptionRequestsPerMinute: requestsPerMinute,
-      subscriptionCustomerFilter: customerFilter,
-      subscriptionExcludeOffers: excludeOffers,
-    },
+    collectorOptions: config,
     client,
     intervalMs: config.poll.intervalMs,
     timeoutMs: config.poll.timeoutMs,

@@ -144,7 +144,7 @@ export class PartnerCenterClient {
   }
 }
 
-/** A 2xx answer's body, to be parsed as JSON: whole, or (bytes, no BOM) a part at a time. */
+/** A 2xx answer's body, to be parsed as JSON: whole, or (its bytes) a part at a time. */
 export interface JsonBody {
   readonly bytes: Uint8Array;
   /** The body parsed whole; InvalidResponseError when it is not JSON. */
@@ -153,7 +153,7 @@ export interface JsonBody {
   notJson(): InvalidResponseError;
 }
 
-function jsonBody(answer: Answer, info: RequestInfo): JsonBody {
+export function jsonBody(answer: Answer, info: RequestInfo): JsonBody {
   const notJson = (): InvalidResponseError => {
     const type = answer.headers.get("content-type") ?? "no content type";
     return new InvalidResponseError(

@@ -3,7 +3,7 @@ import { checkBoundary } from "../boundaries/check-boundary.js";
 import type { RequestContext } from "./client.js";
 import { InvalidResponseError } from "./errors.js";
 import type { PageSource } from "./paging.js";
-import { enforceCap, type RowCap } from "./row-cap.js";
+import { enforceLimit, type RowLimit } from "./row-limit.js";
 import { handOver, parsedRows, type RowSlices, rowsInSlices } from "./row-slices.js";
 
 const legacyBody = v.looseObject({ items: v.array(v.unknown()) });
@@ -25,23 +25,18 @@ function legacyItems(body: unknown): unknown[] {
  */
 export async function fetchLegacyRows(
   client: PageSource,
-  query: { readonly path: string; readonly cap: RowCap },
+  query: { readonly path: string; readonly cap: RowLimit },
   context: RequestContext,
   onRows: (rows: readonly unknown[]) => void,
 ): Promise<number> {
-  let rows: RowSlices;
-  if (client.getJsonBody === undefined) {
-    rows = parsedRows(legacyItems(await client.getJson(query.path, context)));
-  } else {
-    const body = await client.getJsonBody(query.path, context);
-    // The other members checked, and the count they announce, before the rows are scanned.
-    const sliced = rowsInSlices(body, ["items"], (others) => {
-      legacyItems({ ...others, items: [] });
-      enforceCap(others.totalCount, query.cap);
-    });
-    rows = sliced ?? parsedRows(legacyItems(body.parse()));
-  }
-  enforceCap(rows.rowCount, query.cap);
+  const body = await client.getJsonBody(query.path, context);
+  // The other members checked, and the count they announce, before the rows are scanned.
+  const sliced = rowsInSlices(body, ["items"], (others) => {
+    legacyItems({ ...others, items: [] });
+    enforceLimit(others.totalCount, query.cap);
+  });
+  const rows: RowSlices = sliced ?? parsedRows(legacyItems(body.parse()));
+  enforceLimit(rows.rowCount, query.cap);
   await handOver(rows, onRows);
   return rows.rowCount;
 }

@@ -2,7 +2,7 @@ import * as v from "valibot";
 import { checkBoundary, describe } from "../boundaries/check-boundary.js";
 import type { JsonBody, PartnerCenterClient, RequestContext } from "./client.js";
 import { InvalidResponseError } from "./errors.js";
-import { enforceCap, type RowCap } from "./row-cap.js";
+import { enforceLimit, type RowLimit } from "./row-limit.js";
 import { handOver, parsedRows, type RowSlices, rowsInSlices } from "./row-slices.js";
 
 /** The commercial endpoints' maximum (and default) page size. */
@@ -10,14 +10,13 @@ export const MAX_PAGE_SIZE = 10_000;
 /** However the links chain, a poll stops after this many pages. */
 const HARD_PAGE_LIMIT = 1_000;
 
-/** What paging needs of the client; a client that can hand over a body unparsed pages in slices. */
-export type PageSource = Pick<PartnerCenterClient, "getJson" | "baseUrl"> &
-  Partial<Pick<PartnerCenterClient, "getJsonBody">>;
+/** What collectors need of the client: bodies parsed or handed over unparsed, and the base URL of next links. */
+export type PageSource = Pick<PartnerCenterClient, "getJson" | "getJsonBody" | "baseUrl">;
 
 export interface PagedQuery {
   readonly path: string;
   readonly params: Readonly<Record<string, string>>;
-  readonly cap: RowCap;
+  readonly cap: RowLimit;
   readonly pageSize?: number;
 }
 
@@ -33,18 +32,26 @@ const page = v.looseObject({
   TotalCount: v.unknown(),
 });
 
-/** The commercial body: `{"Value": [...], "@nextLink": ..., "TotalCount": N}` (casing varies in the docs). */
+/** Each member of the commercial body, as the docs spell it, then as they also do. */
+const SPELLINGS = {
+  Value: ["Value", "value"],
+  "@nextLink": ["@nextLink", "nextLink"],
+  TotalCount: ["TotalCount", "totalCount"],
+} as const;
+
+/** The commercial body: `{"Value": [...], "@nextLink": ..., "TotalCount": N}`, checked whole. */
 function parsePage(body: unknown): Page {
   const record = typeof body === "object" && body !== null ? (body as Record<string, unknown>) : {};
+  const spelled = (names: readonly string[]): unknown =>
+    record[names.find((n) => record[n] !== undefined && record[n] !== null) ?? ""];
   const read = checkBoundary(
     page,
-    // The docs also spell them value, nextLink and totalCount.
     Array.isArray(body) || typeof body !== "object" || body === null
       ? body
       : {
-          Value: record.Value ?? record.value,
-          "@nextLink": record["@nextLink"] ?? record.nextLink,
-          TotalCount: record.TotalCount ?? record.totalCount,
+          Value: spelled(SPELLINGS.Value),
+          "@nextLink": spelled(SPELLINGS["@nextLink"]),
+          TotalCount: spelled(SPELLINGS.TotalCount),
         },
     { where: "", fail: (problem) => new InvalidResponseError(problem) },
   );
@@ -61,9 +68,9 @@ function parsePage(body: unknown): Page {
  * The page with its rows left unparsed until asked for (row-slices.ts), its count checked against
  * the cap before they are scanned; another shape parsed whole.
  */
-function readPage(body: JsonBody, cap: RowCap): Page {
-  const sliced = rowsInSlices(body, ["Value", "value"], (others) =>
-    enforceCap(parsePage({ ...others, Value: [] }).totalCount, cap),
+function readPage(body: JsonBody, cap: RowLimit): Page {
+  const sliced = rowsInSlices(body, SPELLINGS.Value, (others) =>
+    enforceLimit(parsePage({ ...others, Value: [] }).totalCount, cap),
   );
   if (sliced === undefined) return parsePage(body.parse());
   const meta = parsePage({ ...sliced.others, Value: [] });
@@ -114,13 +121,10 @@ export async function fetchAllPages(
   const maxPages = Math.min(HARD_PAGE_LIMIT, Math.ceil(cap.max / pageSize) + 2);
   for (let pages = 1; ; pages++) {
     visited.add(path);
-    const page =
-      client.getJsonBody === undefined
-        ? parsePage(await client.getJson(path, context))
-        : readPage(await client.getJsonBody(path, context), cap);
-    enforceCap(page.totalCount, cap);
+    const page = readPage(await client.getJsonBody(path, context), cap);
+    enforceLimit(page.totalCount, cap);
     skip += page.rowCount;
-    enforceCap(skip, cap);
+    enforceLimit(skip, cap);
     await handOver(page, onRows);
     let next: string | undefined;
     if (page.nextLink !== undefined) {

@@ -1,5 +1,4 @@
-import * as v from "valibot";
-import { describe, type Issue, issuePath } from "../boundaries/check-boundary.js";
+import { describe } from "../boundaries/check-boundary.js";
 import { parseApiDateTime } from "./datetime.js";
 
 /** How to read one kind of analytics row: label name -> field, value name -> field (and aliases). */
@@ -38,46 +37,21 @@ export interface RowReader<L extends string, V extends string> {
   parse(raw: readonly unknown[], where: string, offset?: number): ParsedRows<L, V>;
 }
 
-const label = v.nullish(v.string());
-const requiredLabel = v.pipe(v.string(), v.nonEmpty());
-// Every value is a percent (that can exceed 100) or a count of licences: never below 0.
-const measure = v.pipe(v.number(), v.finite(), v.minValue(0));
-const dateTime = v.custom<string>((value) => parseApiDateTime(value) !== undefined);
-
-/** Which problem names a row's skip reason when it has several: the label loop came first. */
-const PRIORITY = ["not_an_object", "invalid_labels", "missing", "invalid_value", "invalid_date"];
-
-/** Why an issue at a field skips its row: the reason, from what the schema says of the field. */
-type ReasonOf = (issue: Issue) => string;
-
 /**
- * The boundary for analytics rows, built from a RowSchema: a valibot object schema per row, and
- * each field's skip reason beside it. A row becomes labels, values and a date, or is skipped with
- * the reason of its first problem (wrong-typed labels first, then missing ones, values, the date);
- * the rest still count. A field the grouping aggregated away is an empty label.
+ * Reads analytics rows of one kind, checked against its RowSchema by one set of rules: a row
+ * becomes labels, values and a date, or is skipped with the reason of its first problem, in this
+ * order: not an object, a label of the wrong type, a required label missing or empty, a value
+ * that is not a finite number of at least 0 (every value is a percent, which can exceed 100, or
+ * a count of licences), processedDateTime unreadable. The rest of the rows still count. A field
+ * the grouping aggregated away is an empty label.
  */
 export function rowReader<L extends string, V extends string>(
   schema: RowSchema<L, V>,
 ): RowReader<L, V> {
-  const entries: Record<string, v.GenericSchema> = {};
-  const reasons = new Map<string, ReasonOf>();
-  for (const [name, field] of Object.entries(schema.labels) as [L, string][]) {
-    const required = schema.required.includes(name);
-    entries[field] = required ? requiredLabel : label;
-    reasons.set(field, (issue) =>
-      required && (issue.input === undefined || issue.input === null || issue.input === "")
-        ? `missing_${name}`
-        : "invalid_labels",
-    );
-  }
-  const aliases = Object.values<readonly string[]>(schema.values).filter((f) => f.length > 1);
-  for (const [primary = ""] of Object.values<readonly string[]>(schema.values)) {
-    entries[primary] = measure;
-    reasons.set(primary, () => "invalid_value");
-  }
-  entries.processedDateTime = dateTime;
-  reasons.set("processedDateTime", () => "invalid_date");
-  const rowSchema = v.looseObject(entries);
+  const labels = Object.entries(schema.labels) as [L, string][];
+  const required = new Set<string>(schema.required);
+  const values = Object.entries(schema.values) as [V, readonly string[]][];
+  const dates = new DateCache();
   const skipReasons = [
     "not_an_object",
     ...schema.required.map((l) => `missing_${l}`),
@@ -85,86 +59,70 @@ export function rowReader<L extends string, V extends string>(
     "invalid_value",
     "invalid_date",
   ];
-  const rank = (reason: string) =>
-    PRIORITY.indexOf(reason.startsWith("missing_") ? "missing" : reason);
-  const reasonOf = (issue: Issue): string => {
-    const field = issue.path?.[0]?.key;
-    return field === undefined
-      ? "not_an_object"
-      : (reasons.get(String(field))?.(issue) ?? "invalid_labels");
+
+  /** The row, or why it is skipped: the reason and the field (undefined: the row itself). */
+  const read = (item: unknown): Row<L, V> | Problem => {
+    if (typeof item !== "object" || item === null) {
+      return { reason: "not_an_object", field: undefined, value: item };
+    }
+    const record = item as Record<string, unknown>;
+    const rowLabels = {} as Record<L, string>;
+    let missing: Problem | undefined;
+    for (const [name, field] of labels) {
+      const value = record[field];
+      if (typeof value === "string" && (value !== "" || !required.has(name))) {
+        rowLabels[name] = wellFormed(value);
+      } else if (value === undefined || value === null || value === "") {
+        if (required.has(name)) missing ??= { reason: `missing_${name}`, field, value };
+        rowLabels[name] = "";
+      } else return { reason: "invalid_labels", field, value };
+    }
+    if (missing !== undefined) return missing;
+    const rowValues = {} as Record<V, number>;
+    for (const [name, [field = "", ...aliases]] of values) {
+      let value = record[field];
+      for (const alias of aliases) if (value === undefined) value = record[alias];
+      if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+        return { reason: "invalid_value", field, value };
+      }
+      rowValues[name] = value;
+    }
+    const processedAt = dates.parse(record.processedDateTime);
+    if (processedAt === undefined) {
+      return {
+        reason: "invalid_date",
+        field: "processedDateTime",
+        value: record.processedDateTime,
+      };
+    }
+    return { labels: rowLabels, values: rowValues, processedAt };
   };
 
-  const readRow = fastReader(schema);
   return {
     skipReasons,
     parse(raw, where, offset = 0) {
       const rows: Row<L, V>[] = [];
       const skipped: SkippedRow[] = [];
       for (let index = 0; index < raw.length; index++) {
-        const item: unknown = raw[index];
-        // Most rows are fine: read them directly; valibot explains the rest.
-        const row = readRow(item);
-        if (row !== undefined) {
+        const row = read(raw[index]);
+        if (!("reason" in row)) {
           rows.push(row);
           continue;
         }
-        const result = v.safeParse(rowSchema, withPrimaryNames(item, aliases));
-        if (result.success) {
-          rows.push(toRow(result.output, schema));
-          continue;
-        }
         const at = `${where}[${offset + index}]`;
-        const issue = firstByReason(result.issues, reasonOf, rank);
-        skipped.push({
-          reason: reasonOf(issue),
-          detail: `${issuePath(issue, at)} is ${describe(issue.input)}`,
-        });
+        const path = row.field === undefined ? at : `${at}.${row.field}`;
+        skipped.push({ reason: row.reason, detail: `${path} is ${describe(row.value)}` });
       }
       return { rows, skipped };
     },
   };
 }
 
-/**
- * The schema's rules as plain checks, for rows that pass every one of them: no intermediate copy
- * per row (valibot's output, the alias rename). It accepts only what the valibot schema accepts;
- * a row it does not accept goes to valibot, which accepts it or names its skip reason.
- */
-function fastReader<L extends string, V extends string>(
-  schema: RowSchema<L, V>,
-): (item: unknown) => Row<L, V> | undefined {
-  const labels = Object.entries(schema.labels) as [L, string][];
-  const required = new Set<string>(schema.required);
-  const values = Object.entries(schema.values) as [V, readonly string[]][];
-  const dates = new DateCache();
-  return (item) => {
-    if (typeof item !== "object" || item === null) return undefined;
-    const record = item as Record<string, unknown>;
-    const processedAt = dates.parse(record.processedDateTime);
-    if (processedAt === undefined) return undefined;
-    const rowLabels = {} as Record<L, string>;
-    for (const [name, field] of labels) {
-      const value = record[field];
-      if (typeof value === "string") {
-        if (value === "" && required.has(name)) return undefined;
-        rowLabels[name] = wellFormed(value);
-      } else if (value === undefined || value === null) {
-        if (required.has(name)) return undefined;
-        rowLabels[name] = "";
-      } else return undefined;
-    }
-    const rowValues = {} as Record<V, number>;
-    for (const [name, fields] of values) {
-      let value: unknown;
-      for (const field of fields) {
-        value = record[field];
-        if (value !== undefined) break;
-      }
-      if (typeof value !== "number" || !Number.isFinite(value) || value < 0) return undefined;
-      rowValues[name] = value;
-    }
-    return { labels: rowLabels, values: rowValues, processedAt };
-  };
+/** Why a row is skipped, and the field (with its value) that says so. */
+interface Problem {
+  readonly reason: string;
+  readonly field: string | undefined;
+  readonly value: unknown;
 }
 
 /** A lone surrogate (valid in JSON, not in UTF-8; a pair is one code point to a `u` pattern). */
@@ -192,46 +150,4 @@ class DateCache {
     this.#parsed.set(value, ms);
     return ms;
   }
-}
-
-/** The issue that names the row's skip reason: the most important reason, then the first field. */
-function firstByReason(
-  issues: readonly Issue[],
-  reasonOf: (issue: Issue) => string,
-  rank: (reason: string) => number,
-): Issue {
-  let best = issues[0] as Issue;
-  for (const issue of issues) if (rank(reasonOf(issue)) < rank(reasonOf(best))) best = issue;
-  return best;
-}
-
-/** A row that spells a value with an alias (licenseActive) read as if it used the field's name. */
-function withPrimaryNames(item: unknown, aliases: readonly (readonly string[])[]): unknown {
-  if (aliases.length === 0 || typeof item !== "object" || item === null) return item;
-  const record = item as Record<string, unknown>;
-  let renamed: Record<string, unknown> | undefined;
-  for (const [primary = "", ...others] of aliases) {
-    if (record[primary] !== undefined) continue;
-    const alias = others.find((f) => record[f] !== undefined);
-    if (alias !== undefined) {
-      renamed ??= { ...record };
-      renamed[primary] = record[alias];
-    }
-  }
-  return renamed ?? item;
-}
-
-function toRow<L extends string, V extends string>(
-  record: Record<string, unknown>,
-  schema: RowSchema<L, V>,
-): Row<L, V> {
-  const labels = {} as Record<L, string>;
-  for (const [name, field] of Object.entries(schema.labels) as [L, string][]) {
-    labels[name] = wellFormed((record[field] as string | null | undefined) ?? "");
-  }
-  const values = {} as Record<V, number>;
-  for (const [name, [field = ""]] of Object.entries(schema.values) as [V, readonly string[]][]) {
-    values[name] = record[field] as number;
-  }
-  return { labels, values, processedAt: parseApiDateTime(record.processedDateTime) as number };
 }

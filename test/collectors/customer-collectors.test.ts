@@ -1,18 +1,14 @@
 import { readFile } from "node:fs/promises";
 import { afterEach, describe, expect, it } from "vitest";
-import type {
-  Collection,
-  CollectorOptions,
-  PollCollector,
-} from "../../src/collectors/collector.js";
+import type { Collection, PollCollector } from "../../src/collectors/collector.js";
 import { customerDeploymentCollector } from "../../src/collectors/customer-deployment.js";
 import { customerUsageCollector } from "../../src/collectors/customer-usage.js";
 import { ALL_COLLECTORS } from "../../src/collectors/index.js";
 import { partnerDeploymentCollector } from "../../src/collectors/partner-deployment.js";
+import { TooManySeriesError } from "../../src/collectors/row-cap.js";
 import { selectCollectors } from "../../src/collectors/select.js";
-import { TooManySeriesError } from "../../src/partner-center/row-cap.js";
 import { clientStack } from "../helpers/client-stack.js";
-import { DEFAULT_COLLECTOR_OPTIONS } from "../helpers/collector-options.js";
+import { type CollectorOverrides, collectorOptions } from "../helpers/collector-options.js";
 import {
   checkedCollectorExposition,
   checkServedBodies,
@@ -105,14 +101,14 @@ describe("paging against the simulator", () => {
 
   async function collect(
     collector: PollCollector,
-    options: Partial<CollectorOptions> = {},
+    options: CollectorOverrides = {},
   ): Promise<Collection> {
     const { client } = await clientStack(simulator);
     return collector.collect({
       client,
       correlationId,
       signal: new AbortController().signal,
-      options: { ...DEFAULT_COLLECTOR_OPTIONS, customerPageSize: 100, ...options },
+      options: collectorOptions({ ...options, customer: { pageSize: 100, ...options.customer } }),
     });
   }
 
@@ -142,8 +138,10 @@ describe("paging against the simulator", () => {
   it("passes groupby and filter through, and the API applies them", async () => {
     await start("absolute");
     const collection = await collect(customerUsageCollector, {
-      customerGroupBy: ["customerTenantId", "serviceCode", "channel"],
-      customerFilter: "serviceCode eq 'crm'",
+      customer: {
+        groupBy: ["customerTenantId", "serviceCode", "channel"],
+        filter: "serviceCode eq 'crm'",
+      },
     });
     const first = new URL(pageRequests()[0]?.path ?? "", "http://x").searchParams;
     expect(first.get("groupby")).toBe("customerTenantId,serviceCode,channel");
@@ -181,7 +179,7 @@ describe("paging against the simulator", () => {
 
   it("fails loudly over CUSTOMER_MAX_SERIES, naming the settings that reduce it", async () => {
     await start("absolute");
-    const error = await collect(customerUsageCollector, { customerMaxSeries: 50 }).catch(
+    const error = await collect(customerUsageCollector, { customer: { maxSeries: 50 } }).catch(
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(TooManySeriesError);

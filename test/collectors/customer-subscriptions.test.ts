@@ -1,10 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
-import type { CollectorOptions } from "../../src/collectors/collector.js";
 import { customerSubscriptionsCollector } from "../../src/collectors/customer-subscriptions.js";
 import { ExporterMetrics } from "../../src/metrics/exporter-metrics.js";
 import { Poller } from "../../src/poller/poller.js";
 import { clientStack } from "../helpers/client-stack.js";
-import { DEFAULT_COLLECTOR_OPTIONS } from "../helpers/collector-options.js";
+import { type CollectorOverrides, collectorOptions } from "../helpers/collector-options.js";
 import { checkServedBodies } from "../helpers/exposition-check.js";
 import { busiestWindow, FakeClock } from "../helpers/fake-clock.js";
 import { expectGolden } from "../helpers/golden.js";
@@ -40,7 +39,7 @@ interface Crawler {
 async function crawler(
   options: {
     simulator?: SimulatorOptions;
-    collector?: Partial<CollectorOptions>;
+    collector?: CollectorOverrides;
     maxRetries?: number;
   } = {},
 ): Promise<Crawler> {
@@ -59,7 +58,7 @@ async function crawler(
   const running = new Poller({
     collectors: [collector],
     client,
-    collectorOptions: { ...DEFAULT_COLLECTOR_OPTIONS, ...options.collector },
+    collectorOptions: collectorOptions(options.collector),
     intervalMs: 3_600_000,
     timeoutMs: 5_000,
     sink: metrics,
@@ -97,7 +96,7 @@ describe("the customer-subscriptions crawl against the simulator", () => {
     const last = new PartnerCenterSimulator({ customers: 1_203 }).customers().at(-1);
     const c = await crawler({
       simulator: { customers: 1_203 },
-      collector: { subscriptionCustomerFilter: [last?.id ?? ""] },
+      collector: { subscriptions: { customerFilter: [last?.id ?? ""] } },
     });
     const text = await c.crawl();
     const pages = c.apiRequests().filter((r) => /^\/v1\/customers\?/.test(r.path));
@@ -118,7 +117,7 @@ describe("the customer-subscriptions crawl against the simulator", () => {
   it("also follows next links as documented (relative, without the quirk)", async () => {
     const c = await crawler({
       simulator: { customers: 600, quirks: [] },
-      collector: { subscriptionRequestsPerMinute: 500 },
+      collector: { subscriptions: { requestsPerMinute: 500 } },
     });
     const text = await c.crawl();
     expect(customersIn(text).size).toBe(600);
@@ -127,7 +126,7 @@ describe("the customer-subscriptions crawl against the simulator", () => {
   it("never sends more requests than the pace allows in any 60 s window, retries included", async () => {
     const c = await crawler({
       simulator: { customers: 30 },
-      collector: { subscriptionRequestsPerMinute: 4 },
+      collector: { subscriptions: { requestsPerMinute: 4 } },
       maxRetries: 2,
     });
     simulator?.faults.push({ target: "subscriptions", status: 503, times: 2 });
@@ -156,7 +155,7 @@ describe("the customer-subscriptions crawl against the simulator", () => {
   ])(
     "waits a 429's Retry-After (%s), slows down, and finishes the crawl",
     async (_form, header, least) => {
-      const c = await crawler({ collector: { subscriptionRequestsPerMinute: 300 } });
+      const c = await crawler({ collector: { subscriptions: { requestsPerMinute: 300 } } });
       const retryAfter = header();
       simulator?.faults.push({
         target: "subscriptions",
@@ -224,7 +223,7 @@ describe("the customer-subscriptions crawl against the simulator", () => {
 
   it("over CUSTOMER_MAX_SERIES subscriptions, the customers past it fail and keep their series", async () => {
     // 12 customers with 4 subscriptions each: the third takes the crawl to 12, over 10.
-    const c = await crawler({ collector: { customerMaxSeries: 10 } });
+    const c = await crawler({ collector: { customer: { maxSeries: 10 } } });
     const text = await c.crawl();
     expect(infoLines(text)).toHaveLength(8);
     const self = await selfMetrics(c.metrics);
@@ -317,7 +316,7 @@ describe("the customer-subscriptions exposition", () => {
   it("matches its golden file and passes the strict checks in every format", async () => {
     const c = await crawler({
       simulator: { customers: 1 },
-      collector: { subscriptionExcludeOffers: ["CFQ7TTC0LGTX"] },
+      collector: { subscriptions: { excludeOffers: ["CFQ7TTC0LGTX"] } },
     });
     const [only] = c.simulator.customers();
     c.simulator.setSubscriptions(only?.id ?? "", SUBSCRIPTIONS);
@@ -358,7 +357,7 @@ describe("the customer-subscriptions exposition", () => {
     const ids = new PartnerCenterSimulator({ customers: 5 }).customers().map((x) => x.id);
     const c = await crawler({
       simulator: { customers: 5 },
-      collector: { subscriptionCustomerFilter: [`!${ids[1]?.toUpperCase()}`, `!${ids[3]}`] },
+      collector: { subscriptions: { customerFilter: [`!${ids[1]?.toUpperCase()}`, `!${ids[3]}`] } },
     });
     expect([...customersIn(await c.crawl())]).toEqual([ids[0], ids[2], ids[4]]);
     const subscriptionRequests = c.apiRequests().filter((r) => r.path.endsWith("/subscriptions"));

@@ -4,6 +4,7 @@ import { partnerDeploymentCollector } from "../../src/collectors/partner-deploym
 import { partnerUsageCollector } from "../../src/collectors/partner-usage.js";
 import { RowSet } from "../../src/collectors/rows-collection.js";
 import type { Row } from "../../src/partner-center/rows.js";
+import { answering } from "../helpers/answering.js";
 import { DEFAULT_COLLECTOR_OPTIONS } from "../helpers/collector-options.js";
 import {
   checkedCollectorExposition,
@@ -72,12 +73,7 @@ describe("partner-usage collector", () => {
       processedDateTime: "2026-11-25T00:00:00Z",
     });
     const collection = await partnerDeploymentCollector.collect({
-      client: {
-        getJson: async () => ({
-          items: [row("o365", 10, 50), row("crm", -1, 50), row("dyn", 0, 0)],
-        }),
-        baseUrl: "http://127.0.0.1",
-      },
+      client: answering({ items: [row("o365", 10, 50), row("crm", -1, 50), row("dyn", 0, 0)] }),
       correlationId: "0e3b1f4c-6a7d-4e2b-9c1a-5f8d7e6c4b3a",
       signal: new AbortController().signal,
       options: DEFAULT_COLLECTOR_OPTIONS,

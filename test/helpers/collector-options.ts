@@ -3,17 +3,20 @@ import { settingDefaults } from "../../src/config/load-config.js";
 
 const { customer, partner, subscriptions } = settingDefaults();
 
-/**
- * The settings' defaults (CUSTOMER_*, PARTNER_*), except the grouping: each collector's own by default. The
- * exporter builds its options from the loaded config; tests that drive a collector alone use these.
- */
-export const DEFAULT_COLLECTOR_OPTIONS: CollectorOptions = {
-  customerGroupBy: undefined,
-  customerFilter: customer.filter,
-  customerMaxSeries: customer.maxSeries,
-  customerPageSize: customer.pageSize,
-  partnerMaxSeries: partner.maxSeries,
-  subscriptionRequestsPerMinute: subscriptions.requestsPerMinute,
-  subscriptionCustomerFilter: subscriptions.customerFilter,
-  subscriptionExcludeOffers: subscriptions.excludeOffers,
-};
+/** The collectors' settings at their defaults, as a loaded configuration holds them. */
+export const DEFAULT_COLLECTOR_OPTIONS: CollectorOptions = { customer, partner, subscriptions };
+
+/** Some settings changed: each section laid over the defaults. */
+export interface CollectorOverrides {
+  readonly customer?: Partial<CollectorOptions["customer"]>;
+  readonly partner?: Partial<CollectorOptions["partner"]>;
+  readonly subscriptions?: Partial<CollectorOptions["subscriptions"]>;
+}
+
+export function collectorOptions(overrides: CollectorOverrides = {}): CollectorOptions {
+  return {
+    customer: { ...customer, ...overrides.customer },
+    partner: { ...partner, ...overrides.partner },
+    subscriptions: { ...subscriptions, ...overrides.subscriptions },
+  };
+}

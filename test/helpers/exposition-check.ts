@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
 import type { Collection, Collector, PollCollector } from "../../src/collectors/collector.js";
 import { ExporterMetrics } from "../../src/metrics/exporter-metrics.js";
+import { answering } from "./answering.js";
 import { DEFAULT_COLLECTOR_OPTIONS } from "./collector-options.js";
 
 /**
@@ -243,7 +244,7 @@ export async function metricsAfterPoll(
   body: unknown,
 ): Promise<ExporterMetrics> {
   const collection = await collector.collect({
-    client: { getJson: async () => body, baseUrl: "http://127.0.0.1" },
+    client: answering(body),
     correlationId: "0e3b1f4c-6a7d-4e2b-9c1a-5f8d7e6c4b3a",
     signal: new AbortController().signal,
     options: DEFAULT_COLLECTOR_OPTIONS,

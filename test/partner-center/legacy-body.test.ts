@@ -1,14 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { rowLimit, TooManySeriesError } from "../../src/collectors/row-cap.js";
 import { InvalidResponseError } from "../../src/partner-center/errors.js";
 import { fetchLegacyRows } from "../../src/partner-center/legacy-body.js";
 import { LICENSE_USAGE_PATH } from "../../src/partner-center/paths.js";
-import { TooManySeriesError } from "../../src/partner-center/row-cap.js";
 import { clientStack } from "../helpers/client-stack.js";
 import { usageItem } from "../helpers/harness.js";
 import { PartnerCenterSimulator } from "../helpers/simulator.js";
 
 const context = { correlationId: "6b588e9b-1d02-471a-bce2-79374497c24e" };
-const cap = (max: number) => ({ max, setting: "PARTNER_MAX_SERIES" });
+const cap = (max: number) => rowLimit({ max, setting: "PARTNER_MAX_SERIES" });
 
 let simulator: PartnerCenterSimulator;
 beforeEach(async () => {

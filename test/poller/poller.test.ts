@@ -4,6 +4,7 @@ import { InvalidResponseError } from "../../src/partner-center/errors.js";
 import type { CrawlRecorder } from "../../src/poller/crawl-loop.js";
 import type { PollOutcome } from "../../src/poller/poll-outcome.js";
 import { Poller } from "../../src/poller/poller.js";
+import { answering } from "../helpers/answering.js";
 import { DEFAULT_COLLECTOR_OPTIONS } from "../helpers/collector-options.js";
 import { captureLogs } from "../helpers/log-sink.js";
 
@@ -22,7 +23,7 @@ function pollerWith(
   };
   return new Poller({
     collectors: [collector],
-    client: { getJson: async () => ({}), baseUrl: "http://127.0.0.1" },
+    client: answering({}),
     collectorOptions: DEFAULT_COLLECTOR_OPTIONS,
     intervalMs: 60_000,
     timeoutMs: 5_000,
@@ -123,7 +124,7 @@ describe("a crawl collector beside the polls", () => {
     };
     const poller = new Poller({
       collectors: [collector],
-      client: { getJson: async () => ({}), baseUrl: "http://127.0.0.1" },
+      client: answering({}),
       collectorOptions: DEFAULT_COLLECTOR_OPTIONS,
       intervalMs: 60_000,
       timeoutMs: 20,

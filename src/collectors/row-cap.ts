@@ -1,4 +1,5 @@
 import { ExporterError } from "../errors/exporter-error.js";
+import type { RowLimit } from "../partner-center/row-limit.js";
 
 /** A collector's cap on the rows of one poll, and what an operator changes to meet it. */
 export interface RowCap {
@@ -21,13 +22,7 @@ export class TooManySeriesError extends ExporterError {
   }
 }
 
-/**
- * The one rule: a count of rows over the cap fails the read. The count a body announces is checked
- * before its rows are scanned, the rows themselves once counted; one that is not a finite number is
- * no count (the rows still are).
- */
-export function enforceCap(rows: unknown, cap: RowCap): void {
-  if (typeof rows === "number" && Number.isFinite(rows) && rows > cap.max) {
-    throw new TooManySeriesError(rows, cap);
-  }
+/** The cap as the reads of partner-center/ take it: more rows fail with TooManySeriesError. */
+export function rowLimit(cap: RowCap): RowLimit {
+  return { max: cap.max, refuse: (rows) => new TooManySeriesError(rows, cap) };
 }
