@@ -1,17 +1,28 @@
 import type { Subscription } from "../partner-center/subscriptions.js";
 import type { Collection, GaugeFamily, Sample, Skip } from "./collector.js";
 
-const INFO_LABELS = [
-  "customer_id",
-  "customer",
-  "subscription_id",
-  "offer_id",
-  "offer",
-  "term",
-  "billing_cycle",
-  "status",
-] as const;
-const KEY_LABELS = ["customer_id", "subscription_id"] as const;
+interface CustomerRef {
+  readonly id: string;
+  readonly name: string;
+}
+
+/** Label -> the field its value comes from, in the order the series print them. */
+type Labels = Readonly<Record<string, (customer: CustomerRef, s: Subscription) => string>>;
+
+/** What identifies a subscription: every family but the info one has just these. */
+const KEY: Labels = { customer_id: (c) => c.id, subscription_id: (_c, s) => s.id };
+const INFO: Labels = {
+  customer_id: (c) => c.id,
+  customer: (c) => c.name,
+  subscription_id: (_c, s) => s.id,
+  offer_id: (_c, s) => s.offerId,
+  offer: (_c, s) => s.offerName,
+  term: (_c, s) => s.term,
+  billing_cycle: (_c, s) => s.billingCycle,
+  status: (_c, s) => s.status,
+};
+const KEY_LABELS = Object.keys(KEY);
+const INFO_LABELS = Object.keys(INFO);
 
 type Value = (s: Subscription) => number | undefined;
 
@@ -68,23 +79,17 @@ export const SUBSCRIPTION_FAMILIES: readonly GaugeFamily[] = FAMILIES.map(([fami
 
 /** One customer's subscriptions as samples, per family (every family present). */
 export function subscriptionCollection(
-  customer: { readonly id: string; readonly name: string },
+  customer: CustomerRef,
   subscriptions: readonly Subscription[],
   received: number,
   skipped: readonly Skip[],
 ): Collection {
   const series = new Map<string, Sample[]>(FAMILIES.map(([family]) => [family.name, []]));
   for (const s of subscriptions) {
-    const key = { customer_id: customer.id, subscription_id: s.id };
-    const info = {
-      ...key,
-      customer: customer.name,
-      offer_id: s.offerId,
-      offer: s.offerName,
-      term: s.term,
-      billing_cycle: s.billingCycle,
-      status: s.status,
-    };
+    const labelsOf = (labels: Labels): Record<string, string> =>
+      Object.fromEntries(Object.entries(labels).map(([name, field]) => [name, field(customer, s)]));
+    const key = labelsOf(KEY);
+    const info = labelsOf(INFO);
     for (const [family, value] of FAMILIES) {
       const v = value(s);
       if (v === undefined) continue;
