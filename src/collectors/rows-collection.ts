@@ -32,13 +32,13 @@ export class RowSet<L extends string, V extends string> {
 }
 
 /**
- * One key per label set, unambiguous: each value with its length in front, so that no value's
- * characters (a NUL, a separator) can make two sets one. The labels come in the schema's order.
+ * One key per label set, unambiguous: the values as a JSON array, so that no value's characters
+ * (a NUL, a separator) can make two sets one. The labels come in the schema's order. One native
+ * call gives one flat string: keys built by concatenation (a rope per row, flattened when hashed)
+ * raised the 100k-row poll's peak RSS by about 60 MiB.
  */
 function labelSetKey(labels: Readonly<Record<string, string>>): string {
-  let key = "";
-  for (const value of Object.values(labels)) key += `${value.length}:${value}`;
-  return key;
+  return JSON.stringify(Object.values(labels));
 }
 
 function describeLabels(labels: Readonly<Record<string, string>>): string {

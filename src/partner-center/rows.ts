@@ -125,17 +125,13 @@ interface Problem {
   readonly value: unknown;
 }
 
-/** A lone surrogate (valid in JSON, not in UTF-8; a pair is one code point to a `u` pattern). */
-const LONE_SURROGATE = /\p{Surrogate}/u;
-const LONE_SURROGATES = /\p{Surrogate}/gu;
-
 /**
  * A label value as the exposition will print it: UTF-8 has no lone surrogates, and writing one
  * gives U+FFFD. Done here, so that rows which print alike are one label set, not two series that
  * print the same.
  */
 function wellFormed(value: string): string {
-  return LONE_SURROGATE.test(value) ? value.replace(LONE_SURROGATES, "\uFFFD") : value;
+  return value.isWellFormed() ? value : value.toWellFormed();
 }
 
 /** processedDateTime strings repeat across rows (one per day): each distinct one is parsed once. */
