@@ -82,10 +82,3 @@ export function spawnCommand(
     },
   };
 }
-
-/** Kills a CLI a test left running (SIGKILL) and waits for it to exit. */
-export async function killIfRunning(spawned: Spawned | undefined): Promise<void> {
-  if (spawned === undefined || spawned.child.exitCode !== null) return;
-  spawned.child.kill("SIGKILL");
-  await spawned.exited;
-}

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { connect, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { CLI } from "../helpers/process.js";
+import { CLI, stopChild, tmpdirEnv } from "../helpers/process.js";
 
 /**
  * issue 19: past the descriptor limit, scrapes failed and nothing was logged or counted. The built
@@ -14,9 +14,10 @@ const sockets: Socket[] = [];
 /** Client sockets the server closed: each connection over the cap is closed at once. */
 let closedByServer = 0;
 let child: ReturnType<typeof spawn> | undefined;
-afterEach(() => {
+afterEach(async () => {
   for (const s of sockets.splice(0)) s.destroy();
-  child?.kill("SIGKILL");
+  // SIGTERM, so that --demo removes its STATE_DIR.
+  if (child !== undefined) await stopChild(child);
   child = undefined;
 });
 
@@ -45,7 +46,7 @@ describe("the descriptor limit", () => {
         "--log.format=json",
         "--poll.interval=500ms",
       ],
-      { stdio: ["ignore", "pipe", "pipe"], env: { PATH: process.env.PATH ?? "" } },
+      { stdio: ["ignore", "pipe", "pipe"], env: { PATH: process.env.PATH ?? "", ...tmpdirEnv() } },
     );
     let out = "";
     child.stdout?.on("data", (c: Buffer) => {

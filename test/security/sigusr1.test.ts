@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { killIfRunning, type Spawned, spawnCli } from "../helpers/process.js";
+import { type Spawned, spawnCli } from "../helpers/process.js";
 
 /**
  * issue 19: SIGUSR1 opens Node's inspector on 127.0.0.1:9229, from which process.env (the client
@@ -9,7 +9,8 @@ import { killIfRunning, type Spawned, spawnCli } from "../helpers/process.js";
 
 let running: Spawned | undefined;
 afterEach(async () => {
-  await killIfRunning(running);
+  // SIGTERM, so that --demo removes its STATE_DIR.
+  await running?.stop();
   running = undefined;
 });
 
