@@ -128,9 +128,19 @@ export function httpUrl(): ValueParser<string> {
       if (parsed.username !== "" || parsed.password !== "") {
         report.problem("must not carry credentials");
       }
+      if (parsed.protocol === "http:" && !isLoopback(parsed.hostname)) {
+        report.warning(
+          `is plain http:// to ${parsed.host}: the client credential and the tokens would travel unencrypted (use https://; http:// is for a simulator on this machine)`,
+        );
+      }
       return parsed.href.replace(/\/+$/, "");
     },
   };
+}
+
+/** localhost, 127.0.0.0/8 and ::1: plain HTTP there never leaves the machine. */
+function isLoopback(hostname: string): boolean {
+  return hostname === "localhost" || hostname === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(hostname);
 }
 
 /**

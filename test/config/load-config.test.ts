@@ -105,6 +105,25 @@ describe("loadConfig", () => {
     );
   });
 
+  it("warns (but runs) when the authority or the API is plain http:// off this machine", () => {
+    const result = load({
+      ...VALID,
+      AZURE_AUTHORITY_HOST: "http://login.example.test",
+      PARTNER_CENTER_URL: "http://pc.example.test:8080",
+    });
+    expect(result.kind === "run" && result.warnings).toEqual([
+      expect.stringMatching(
+        /^AZURE_AUTHORITY_HOST is plain http:\/\/ to login\.example\.test: the client credential and the tokens would travel unencrypted/,
+      ),
+      expect.stringMatching(/^PARTNER_CENTER_URL is plain http:\/\/ to pc\.example\.test:8080: /),
+    ]);
+    // A simulator on this machine (the rehearsal, the tests) is no warning.
+    for (const local of ["http://127.0.0.1:9842", "http://localhost:9842", "http://[::1]:9842"]) {
+      const quiet = load({ ...VALID, AZURE_AUTHORITY_HOST: local, PARTNER_CENTER_URL: local });
+      expect(quiet.kind === "run" && quiet.warnings).toEqual([]);
+    }
+  });
+
   it("needs no credentials in --demo, and polls every 15s there unless told otherwise", () => {
     const result = load({}, ["--demo"]);
     expect(result.kind === "run" && result.config.demo).toBe(true);
