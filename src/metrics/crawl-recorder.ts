@@ -7,15 +7,19 @@ import type { PollRecorder } from "./poll-recorder.js";
 import { type ScrapeCache, toSegment } from "./scrape-cache.js";
 import type { SelfMetrics } from "./self-metrics.js";
 
-/** Renders are at least this far apart, and at least RENDER_COST_FACTOR times the last one's time. */
+/**
+ * Renders are at least this far apart, and at least RENDER_COST_FACTOR times the last one's time:
+ * under 5% of a core however large the crawl (a join of 25,000 customers takes about 300 ms,
+ * bench/crawl-join.mjs; a join every 6 s is still fresh for scrapes every 15 to 60 s).
+ */
 const MIN_RENDER_GAP_MS = 1_000;
-const RENDER_COST_FACTOR = 4;
+const RENDER_COST_FACTOR = 19;
 
 /**
  * A crawl collector's series, part by part: a part's answer is rendered to its lines (one string
  * per family) and replaces its old lines at once; the segment a scrape serves is joined from a
  * snapshot of every part's latest lines, coalesced (at most every second, and never more than a
- * fifth of the time), so a scrape sees each customer whole, old or new, never half of one. Kept as
+ * twentieth of the time), so a scrape sees each customer whole, old or new, never half of one. Kept as
  * text, 25,000 customers are 175,000 strings, not a million small objects for the GC to walk. At
  * the end of a crawl, the parts it did not find go, and the segment is joined at once.
  */
