@@ -52,32 +52,6 @@ export function sampleLines(family: GaugeFamily, samples: readonly Sample[]): st
   return text;
 }
 
-/** Bytes of text per chunk when families are joined from rendered lines. */
-const CHUNK_BYTES = 256 * 1024;
-
-/**
- * Families from sample lines rendered before (a part's lines, kept until it changes): each
- * family's header, then its lines from every part, one Buffer per ~256 KiB, yielding between.
- */
-export async function* renderedChunks(
-  families: readonly GaugeFamily[],
-  linesOf: (family: number) => Iterable<string>,
-): AsyncGenerator<Buffer> {
-  let text = "";
-  for (const [index, family] of families.entries()) {
-    text += familyHeader(family);
-    for (const lines of linesOf(index)) {
-      text += lines;
-      if (text.length >= CHUNK_BYTES) {
-        yield Buffer.from(text, "utf8");
-        text = "";
-        await yieldToEventLoop();
-      }
-    }
-  }
-  yield Buffer.from(text, "utf8");
-}
-
 /**
  * The label sets' text, rendered once for all the families that share their label names: a row's
  * families share its labels object (two series per row, one rendering).
