@@ -3,7 +3,9 @@
 // exporter-unpaced.mjs), the simulator in its own process. Measures the crawl (start to "crawl
 // complete"), the exporter's CPU per 1,000 customers, its peak RSS, the /metrics size once served,
 // and /healthz latency requested back to back during the crawl (event-loop stalls).
-// Usage: npm run build && node bench/subscription-crawl.mjs [--customers=25000]
+// --pace=N: the crawl as it runs for real instead, the built CLI at N requests a minute (1 to 500;
+// 25,000 customers take 50 minutes at 500), without the probe: its peak RSS (docs/deploy.md).
+// Usage: npm run build && node bench/subscription-crawl.mjs [--customers=25000] [--pace=500]
 // Talks only to 127.0.0.1.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -13,12 +15,14 @@ import { startProcess } from "./child.mjs";
 import { cpuSeconds, latencyProbe, peakRssMiB, round } from "./lib.mjs";
 
 const customers = Number(/--customers=(\d+)/.exec(process.argv.join(" "))?.[1] ?? 25000);
+const pace = /--pace=(\d+)/.exec(process.argv.join(" "))?.[1];
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 
 const sim = startProcess(here("./servers/simulator.mjs"), [String(customers)]);
 const simulator = await sim.waitFor(/"url"/);
 const stateDir = await mkdtemp(join(tmpdir(), "pce-crawl-"));
-const exporter = startProcess(here("./servers/exporter-unpaced.mjs"), ["--log.format=json"], {
+const server = pace === undefined ? "./servers/exporter-unpaced.mjs" : "../dist/src/cli.js";
+const exporter = startProcess(here(server), ["--log.format=json"], {
   execArgv: (process.env.PCE_BENCH_EXEC_ARGV ?? "").split(" ").filter(Boolean),
   env: {
     AZURE_TENANT_ID: simulator.tenantId,
@@ -29,6 +33,7 @@ const exporter = startProcess(here("./servers/exporter-unpaced.mjs"), ["--log.fo
     PARTNER_CENTER_URL: simulator.url,
     STATE_DIR: stateDir,
     COLLECTORS: "customer-subscriptions",
+    ...(pace === undefined ? {} : { SUBSCRIPTIONS_REQUESTS_PER_MINUTE: pace }),
     CUSTOMER_MAX_SERIES: "1000000",
     POLL_INTERVAL: "24h",
     WEB_LISTEN_ADDRESS: "127.0.0.1:0",
@@ -39,10 +44,10 @@ try {
   const listening = await waitFor(/partner-center-exporter listening/, 20_000);
   const cpuAtStart = cpuSeconds(child.pid);
   const started = Date.now();
-  const probe = latencyProbe(`${listening.url}/healthz`);
-  const done = await waitFor(/"msg":"crawl (complete|failed)/, 1_800_000);
+  const probe = pace === undefined ? latencyProbe(`${listening.url}/healthz`) : undefined;
+  const done = await waitFor(/"msg":"crawl (complete|failed)/, 7_200_000);
   const crawlWallMs = Date.now() - started;
-  const probeDuringCrawl = await probe.stop();
+  const probeDuringCrawl = await probe?.stop();
   const cpu = cpuSeconds(child.pid) - cpuAtStart;
   const text = await (await fetch(`${listening.url}/metrics`)).text();
   const subscriptions = text
@@ -52,6 +57,7 @@ try {
     JSON.stringify(
       {
         customers,
+        pace: pace === undefined ? "unpaced" : Number(pace),
         crawlOk: done.msg === "crawl complete",
         failed: done.failed,
         subscriptions,
