@@ -6,7 +6,7 @@ export interface RowCap {
   readonly max: number;
   /** The setting that sets the cap, e.g. CUSTOMER_MAX_SERIES. */
   readonly setting: string;
-  /** The other ways to fewer rows, if the endpoint has any ("narrow them with ..."). */
+  /** The other ways to fewer rows, where the endpoint offers them ("narrow them with ..."). */
   readonly narrow?: string;
 }
 
