@@ -39,6 +39,15 @@ const problems = [];
 const NODE_FLAGS = ["--max-semi-space-size=1"];
 const NODE24 = "24.22.3";
 
+/** A bench script's JSON answer, its exporter run with the image's Node.js options. */
+function benchJson(script, argv = []) {
+  const out = execFileSync(process.execPath, [here(script), ...argv], {
+    maxBuffer: 16 * 1024 * 1024,
+    env: { ...process.env, PCE_BENCH_EXEC_ARGV: NODE_FLAGS.join(" ") },
+  });
+  return JSON.parse(out.toString());
+}
+
 function autocannon(url, conns, seconds) {
   const out = execFileSync(
     process.execPath,
@@ -229,20 +238,9 @@ function node24() {
 function printLargeAndIdle() {
   const runs = Number(args["large-runs"] ?? 3);
   const large = [];
-  for (let i = 0; i < runs; i++) {
-    const out = execFileSync(process.execPath, [here("./large-poll.mjs")], {
-      maxBuffer: 16 * 1024 * 1024,
-      env: { ...process.env, PCE_BENCH_EXEC_ARGV: NODE_FLAGS.join(" ") },
-    });
-    large.push(JSON.parse(out.toString()));
-  }
+  for (let i = 0; i < runs; i++) large.push(benchJson("./large-poll.mjs"));
   // The probe's ~1,500 /healthz requests cost CPU too: one run without it gives the poll's own.
-  const alone = JSON.parse(
-    execFileSync(process.execPath, [here("./large-poll.mjs"), "--no-probe"], {
-      maxBuffer: 16 * 1024 * 1024,
-      env: { ...process.env, PCE_BENCH_EXEC_ARGV: NODE_FLAGS.join(" ") },
-    }).toString(),
-  );
+  const alone = benchJson("./large-poll.mjs", ["--no-probe"]);
   const idle = [process.execPath, node24()].map((node) =>
     JSON.parse(
       execFileSync(process.execPath, [
@@ -290,13 +288,7 @@ function printPartnerLarge() {
   console.log("| PARTNER_MAX_SERIES | outcome | exporter CPU | peak RSS | /healthz p99 / max |");
   console.log("|---:|---|---:|---:|---:|");
   for (const cap of ["50000", "1000000"]) {
-    const argv = [here("./large-poll.mjs"), "--partner-rows=640000", `--max-series=${cap}`];
-    const r = JSON.parse(
-      execFileSync(process.execPath, argv, {
-        maxBuffer: 16 * 1024 * 1024,
-        env: { ...process.env, PCE_BENCH_EXEC_ARGV: NODE_FLAGS.join(" ") },
-      }).toString(),
-    );
+    const r = benchJson("./large-poll.mjs", ["--partner-rows=640000", `--max-series=${cap}`]);
     const outcome = r.pollOk ? `${r.series} series` : r.collectors["partner-usage"]?.reason;
     console.log(
       `| ${cap} | ${outcome} | ${r.exporterCpuSeconds} s | ${r.peakRssMiB} MiB | ${r.probeDuringPoll.p99Ms} / ${r.probeDuringPoll.maxMs} ms |`,
@@ -307,12 +299,7 @@ function printPartnerLarge() {
 /** The renewals crawl at scale (bench/subscription-crawl.mjs), unpaced, with the image's flags. */
 function printSubscriptionCrawl() {
   const customers = Number(args["crawl-customers"] ?? 25000);
-  const r = JSON.parse(
-    execFileSync(process.execPath, [here("./subscription-crawl.mjs"), `--customers=${customers}`], {
-      maxBuffer: 16 * 1024 * 1024,
-      env: { ...process.env, PCE_BENCH_EXEC_ARGV: NODE_FLAGS.join(" ") },
-    }).toString(),
-  );
+  const r = benchJson("./subscription-crawl.mjs", [`--customers=${customers}`]);
   console.log(
     `\n### Renewals crawl: ${customers.toLocaleString("en")} customers x 4 subscriptions, unpaced, node ${NODE_FLAGS.join(" ")}\n`,
   );
@@ -327,12 +314,7 @@ function printSubscriptionCrawl() {
     `\ncrawl wall time ${r.crawlWallMs} ms, ${r.subscriptions} subscriptions exported, ${(r.metricsBytes / 1048576).toFixed(1)} MiB plain /metrics`,
   );
   // A paced crawl's steady cost: joins, at most every second, of what changed since the last.
-  const join = JSON.parse(
-    execFileSync(process.execPath, [
-      here("./crawl-join.mjs"),
-      `--customers=${customers}`,
-    ]).toString(),
-  );
+  const join = benchJson("./crawl-join.mjs", [`--customers=${customers}`]);
   const median = (xs) => xs.map((x) => x.cpuMs).sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   console.log(
     `joins (bench/crawl-join.mjs): every block new ${join.full[0].cpuMs} ms CPU; after 5 customers changed ${median(join.fiveChanged)} ms CPU (median of 4)`,

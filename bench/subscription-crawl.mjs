@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startProcess } from "./child.mjs";
-import { cpuSeconds, latencyProbe, peakRssMiB, round } from "./lib.mjs";
+import { CLI, cpuSeconds, latencyProbe, peakRssMiB, round } from "./lib.mjs";
 
 const customers = Number(/--customers=(\d+)/.exec(process.argv.join(" "))?.[1] ?? 25000);
 const pace = /--pace=(\d+)/.exec(process.argv.join(" "))?.[1];
@@ -21,8 +21,8 @@ const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const sim = startProcess(here("./servers/simulator.mjs"), [String(customers)]);
 const simulator = await sim.waitFor(/"url"/);
 const stateDir = await mkdtemp(join(tmpdir(), "pce-crawl-"));
-const server = pace === undefined ? "./servers/exporter-unpaced.mjs" : "../dist/src/cli.js";
-const exporter = startProcess(here(server), ["--log.format=json"], {
+const server = pace === undefined ? here("./servers/exporter-unpaced.mjs") : CLI;
+const exporter = startProcess(server, ["--log.format=json"], {
   execArgv: (process.env.PCE_BENCH_EXEC_ARGV ?? "").split(" ").filter(Boolean),
   env: {
     AZURE_TENANT_ID: simulator.tenantId,

@@ -89,5 +89,9 @@ describe("a crawl's parts in blocks", () => {
       large.set(`c${i}`, linesOf(`${pad}${i}`, 1));
     }
     expect((await large.join()).plain).toBeUndefined();
+    // Small again (a crawl that found fewer): the plain text is back, pieces made large included.
+    large.retain(new Set(["c0", "c19999"]));
+    const shrunk = await large.join();
+    expect(shrunk.plain && Buffer.concat(shrunk.plain).toString("utf8")).toBe(gzipText(shrunk));
   });
 });
